@@ -1,0 +1,48 @@
+# Watt's Up: every target installs what it needs first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PY_STAMP   := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+HOST ?= 127.0.0.1
+PORT ?= 7071
+
+.PHONY: install run test lint typecheck bench clean
+
+$(PY_STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+local.settings.json:
+	cp local.settings.example.json $@
+
+install: $(PY_STAMP) $(NODE_STAMP)
+
+## run: start the whole system locally on the embedded defaults, with demo data
+run: install local.settings.json
+	$(PY) -m local_host --host $(HOST) --port $(PORT)
+
+## test: lint, then every test (unit, contract incl. the Cosmos stand-in, functions, end-to-end)
+test: install
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: install
+	$(PY) -m mypy shared functions local_host function_app.py
+
+bench: install
+	$(PY) bench/health_rps.py
+
+clean:
+	rm -rf .data .pytest_cache .mypy_cache .ruff_cache .hypothesis

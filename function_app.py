@@ -1,0 +1,10 @@
+"""Watt's Up Function App: wiring only, one blueprint per capability."""
+
+import azure.functions as func
+
+from functions import system, users
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+app.register_functions(system.bp)
+app.register_functions(users.bp)

@@ -1,0 +1,62 @@
+"""Health and the OpenAPI document."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Literal
+
+import azure.functions as func
+
+from shared.domain.model import ApiModel
+from shared.http.auth import Auth
+from shared.http.endpoint import ENDPOINTS, Api, Call
+from shared.http.openapi import openapi_document
+from shared.http.reply import Reply
+
+bp = func.Blueprint()
+api = Api(bp, tag="system")
+
+VERSION = "0.1.0"
+CHECK_TIMEOUT_SECONDS = 5.0
+
+
+class DependencyState(ApiModel):
+    status: Literal["ok", "failing"]
+    backend: str
+    error: str | None = None
+
+
+class Health(ApiModel):
+    status: Literal["ok", "degraded"]
+    version: str
+    dependencies: dict[str, DependencyState]
+
+
+async def _probe(backend: str, check: Any) -> DependencyState:
+    try:
+        await asyncio.wait_for(check(), CHECK_TIMEOUT_SECONDS)
+        return DependencyState(status="ok", backend=backend)
+    except Exception as exc:  # noqa: BLE001 - a failing dependency is reported, not raised
+        return DependencyState(status="failing", backend=backend, error=type(exc).__name__)
+
+
+@api.route("health", auth=Auth.PUBLIC, response=Health, errors=(503,), summary="Each dependency's state")
+async def health(call: Call) -> Reply:
+    s = call.deps.settings
+    store, bus = await asyncio.gather(
+        _probe(s.storage_backend, call.deps.store.check), _probe(s.bus_backend, call.deps.bus.check)
+    )
+    ok = store.status == bus.status == "ok"
+    body = Health(status="ok" if ok else "degraded", version=VERSION, dependencies={"store": store, "bus": bus})
+    return Reply(body, status=200 if ok else 503, headers={"Cache-Control": "no-store"})
+
+
+_document: dict[str, Any] | None = None
+
+
+@api.route("openapi.json", auth=Auth.PUBLIC, summary="This API's OpenAPI 3.1 document")
+async def openapi(call: Call) -> Reply:
+    global _document
+    if _document is None:
+        _document = openapi_document(ENDPOINTS, version=VERSION)
+    return Reply(_document)

@@ -1,0 +1,131 @@
+"""The one composition root: picks adapters from settings, lazily, once per worker.
+
+Nothing is built at import time. ``ready()`` builds the dependencies on first
+use and runs the one-time start-up work (the first admin account). Tests call
+``use(deps)`` to install their own and ``reset()`` to drop them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from shared.config import Settings, load_settings
+from shared.ports.clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+    from shared.ports.bus import EventBus
+    from shared.ports.store import DocumentStore
+    from shared.services.tokens import TokenService
+
+__all__ = ["Deps", "build", "close", "ready", "reset", "use"]
+
+log = logging.getLogger("wattsup.bootstrap")
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    store: DocumentStore
+    bus: EventBus
+    clock: Clock
+    tokens: TokenService
+    passwords: PasswordHasher
+
+
+_deps: Deps | None = None
+_started = False
+
+
+def _store(settings: Settings, clock: Clock) -> DocumentStore:
+    if settings.storage_backend == "cosmos":
+        from shared.adapters.azure.cosmos_store import CosmosDocumentStore
+
+        credential: object = settings.cosmos_key
+        if not settings.cosmos_key:
+            from azure.identity.aio import DefaultAzureCredential
+
+            credential = DefaultAzureCredential()
+        return CosmosDocumentStore(
+            settings.cosmos_endpoint,
+            credential,
+            database=settings.cosmos_database,
+            connection_verify=settings.cosmos_verify_tls,
+        )
+    from shared.adapters.embedded.sqlite_store import SqliteDocumentStore
+
+    path = settings.resolve_path(settings.sqlite_path)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return SqliteDocumentStore(path, clock=clock)
+
+
+def _bus(settings: Settings, clock: Clock) -> EventBus:
+    topics = {settings.session_events_topic, settings.billing_events_topic}
+    if settings.bus_backend == "servicebus":
+        from shared.adapters.azure.servicebus_bus import ServiceBusEventBus
+
+        if settings.servicebus_connection_string:
+            return ServiceBusEventBus.from_connection_string(settings.servicebus_connection_string, topics=topics)
+        return ServiceBusEventBus.from_namespace(settings.servicebus_namespace, topics=topics)
+    from shared.adapters.embedded.local_bus import LocalBus
+
+    path = settings.resolve_path(settings.local_bus_path)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return LocalBus(path, max_delivery_count=settings.bus_max_delivery_count, clock=clock)
+
+
+def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Deps:
+    from argon2 import PasswordHasher
+
+    from shared.services.tokens import TokenService
+
+    settings = settings or load_settings()
+    clock = clock or SystemClock()
+    return Deps(
+        settings=settings,
+        store=_store(settings, clock),
+        bus=_bus(settings, clock),
+        clock=clock,
+        tokens=TokenService(
+            secret=settings.jwt_secret,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl_seconds=settings.access_token_ttl_seconds,
+            clock=clock,
+        ),
+        passwords=PasswordHasher(),
+    )
+
+
+async def ready() -> Deps:
+    """The worker's dependencies, built and started on first use."""
+    global _deps, _started
+    if _deps is None:
+        _deps = build()
+    if not _started:
+        from shared.services.accounts import ensure_first_admin
+
+        await ensure_first_admin(_deps)
+        _started = True
+    return _deps
+
+
+def use(deps: Deps) -> None:
+    global _deps, _started
+    _deps, _started = deps, False
+
+
+def reset() -> None:
+    global _deps, _started
+    _deps, _started = None, False
+
+
+async def close() -> None:
+    if _deps is not None:
+        await _deps.store.close()
+        await _deps.bus.close()
+    reset()

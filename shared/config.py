@@ -1,0 +1,132 @@
+"""Settings: one pydantic-settings class for everything the app reads.
+
+Values come from the environment (Azure app settings) and, locally, from the
+``Values`` of ``local.settings.json`` beside ``function_app.py``, falling back
+to ``local.settings.example.json``. The environment wins.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+__all__ = ["DEFAULT_JWT_SECRET", "Settings", "load_settings", "project_root"]
+
+DEFAULT_JWT_SECRET = "local-development-secret-change-me-0123456789"
+MIN_SECRET_LENGTH = 32
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+class LocalSettingsSource(PydanticBaseSettingsSource):
+    """Reads ``Values`` from local.settings.json, or else from the example file."""
+
+    def __init__(self, settings_cls: type[BaseSettings], directory: Path | None = None) -> None:
+        super().__init__(settings_cls)
+        self._values = self._load(directory or Path(os.environ.get("WATTSUP_SETTINGS_DIR", project_root())))
+
+    @staticmethod
+    def _load(directory: Path) -> dict[str, Any]:
+        for name in ("local.settings.json", "local.settings.example.json"):
+            path = directory / name
+            if path.is_file():
+                values = json.loads(path.read_text(encoding="utf-8")).get("Values", {})
+                return {k: v for k, v in values.items() if isinstance(v, str)}
+        return {}
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        key = field.alias or field_name
+        return self._values.get(key), key, False
+
+    def __call__(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, field in self.settings_cls.model_fields.items():
+            value, key, _ = self.get_field_value(field, name)
+            if value is not None and value != "":
+                out[key] = value
+        return out
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(populate_by_name=True, extra="ignore", case_sensitive=True)
+
+    environment: Literal["development", "test", "production"] = Field("development", alias="APP_ENV")
+
+    # DocumentStore
+    storage_backend: Literal["sqlite", "cosmos"] = Field("sqlite", alias="STORAGE_BACKEND")
+    sqlite_path: str = Field(".data/wattsup.db", alias="SQLITE_PATH")
+    cosmos_endpoint: str = Field("", alias="COSMOS_ENDPOINT")
+    cosmos_key: str = Field("", alias="COSMOS_KEY")
+    cosmos_database: str = Field("wattsup", alias="COSMOS_DATABASE")
+    cosmos_verify_tls: bool = Field(True, alias="COSMOS_VERIFY_TLS")
+
+    # EventBus
+    bus_backend: Literal["local", "servicebus"] = Field("local", alias="BUS_BACKEND")
+    local_bus_path: str = Field(".data/bus.db", alias="LOCAL_BUS_PATH")
+    servicebus_namespace: str = Field("", alias="ServiceBusConnection__fullyQualifiedNamespace")
+    servicebus_connection_string: str = Field("", alias="SERVICEBUS_CONNECTION_STRING")
+    bus_max_delivery_count: int = Field(10, alias="BUS_MAX_DELIVERY_COUNT", ge=1)
+    session_events_topic: str = Field("session-events", alias="SessionEventsTopic")
+    billing_events_topic: str = Field("billing-events", alias="BillingEventsTopic")
+    notifications_queue: str = Field("notifications", alias="NotificationsQueue")
+
+    # Auth
+    jwt_secret: str = Field(DEFAULT_JWT_SECRET, alias="JWT_SECRET")
+    jwt_issuer: str = Field("https://wattsup.local", alias="JWT_ISSUER")
+    jwt_audience: str = Field("wattsup-api", alias="JWT_AUDIENCE")
+    access_token_ttl_seconds: int = Field(900, alias="ACCESS_TOKEN_TTL_SECONDS", ge=30)
+    refresh_token_ttl_days: int = Field(30, alias="REFRESH_TOKEN_TTL_DAYS", ge=1)
+    login_max_failures_per_account: int = Field(5, alias="LOGIN_MAX_FAILURES_PER_ACCOUNT", ge=1)
+    login_max_failures_per_client: int = Field(20, alias="LOGIN_MAX_FAILURES_PER_CLIENT", ge=1)
+    login_throttle_window_seconds: int = Field(900, alias="LOGIN_THROTTLE_WINDOW_SECONDS", ge=1)
+    admin_email: str = Field("", alias="ADMIN_EMAIL")
+    admin_password: str = Field("", alias="ADMIN_PASSWORD")
+
+    # Local host and demo data
+    demo_data: bool = Field(False, alias="DEMO_DATA")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, LocalSettingsSource(settings_cls))
+
+    @model_validator(mode="after")
+    def _refuse_weak_secrets(self) -> Settings:
+        if self.environment != "development" and (
+            self.jwt_secret == DEFAULT_JWT_SECRET or len(self.jwt_secret) < MIN_SECRET_LENGTH
+        ):
+            raise ValueError(
+                "JWT_SECRET must be set to a random secret of at least "
+                f"{MIN_SECRET_LENGTH} characters outside development "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if self.storage_backend == "cosmos" and not self.cosmos_endpoint:
+            raise ValueError("STORAGE_BACKEND=cosmos needs COSMOS_ENDPOINT")
+        if self.bus_backend == "servicebus" and not (self.servicebus_namespace or self.servicebus_connection_string):
+            raise ValueError(
+                "BUS_BACKEND=servicebus needs ServiceBusConnection__fullyQualifiedNamespace "
+                "(or SERVICEBUS_CONNECTION_STRING)"
+            )
+        return self
+
+    def resolve_path(self, value: str) -> Path:
+        path = Path(value)
+        return path if path.is_absolute() else project_root() / path
+
+
+def load_settings(**overrides: Any) -> Settings:
+    return Settings(**overrides)

@@ -1,0 +1,39 @@
+"""The Cosmos DB containers of database ``wattsup`` (DESIGN section 4).
+
+Both store adapters create these on first use: Cosmos containers with their
+partition key, SQLite tables with the same names.
+"""
+
+from __future__ import annotations
+
+from shared.ports.store import ContainerSpec
+
+__all__ = ["CONTAINERS", "container"]
+
+CONTAINERS: dict[str, ContainerSpec] = {
+    spec.name: spec
+    for spec in (
+        # users also holds the documents that make an email or an RFID tag unique
+        # (ids "email:..." and "tag:...") and refresh-token families ("rtf_..."):
+        # partitioned by id, each is its own point read.
+        ContainerSpec("users", "id", default_ttl=-1),
+        ContainerSpec("providers", "id"),
+        ContainerSpec("stations", "providerId", spatial_paths=("location",)),
+        ContainerSpec("chargers", "id"),
+        ContainerSpec("sessions", "stationId"),
+        ContainerSpec("reservations", "connectorKey", default_ttl=-1),
+        ContainerSpec("meter_samples", "sessionId", default_ttl=-1),
+        ContainerSpec("invoices", "providerId"),
+        ContainerSpec("payments", "userId"),
+        ContainerSpec("reviews", "stationId"),
+        ContainerSpec("notifications", "userId", default_ttl=-1),
+        ContainerSpec("counters", "id"),
+        # idempotency keys and login throttles expire by their own ttl
+        ContainerSpec("processed_messages", "id", default_ttl=-1),
+        ContainerSpec("throttles", "id", default_ttl=-1),
+    )
+}
+
+
+def container(name: str) -> ContainerSpec:
+    return CONTAINERS[name]

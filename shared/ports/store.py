@@ -1,0 +1,141 @@
+"""DocumentStore: the persistence port, shaped by what Cosmos DB can do.
+
+Point read, create, replace under an ETag precondition, upsert, delete, and
+queries by a small spec (equality and range filters, one ORDER BY, a limit and
+a continuation token, an optional geo radius). No multi-document transactions:
+one aggregate per write, optimistic concurrency by ETag.
+
+Documents are plain JSON dicts. Every stored document carries ``id``, its
+partition key field (named by the container) and, once stored, ``_etag``.
+
+Errors::
+
+    StoreError
+    ├── DocumentNotFound      read/replace/delete of a missing id
+    ├── DocumentConflict      create of an id that exists
+    └── PreconditionFailed    the ETag given no longer matches (a stale write)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+__all__ = [
+    "ContainerSpec",
+    "Document",
+    "DocumentConflict",
+    "DocumentNotFound",
+    "DocumentStore",
+    "Filter",
+    "Near",
+    "Page",
+    "PreconditionFailed",
+    "Query",
+    "StoreError",
+]
+
+Document = dict[str, Any]
+FilterOp = Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "contains", "startswith", "defined"]
+
+
+class StoreError(Exception):
+    """Base of the store's errors."""
+
+
+class DocumentNotFound(StoreError):
+    """No document with that id in that partition."""
+
+
+class DocumentConflict(StoreError):
+    """A document with that id already exists in that partition."""
+
+
+class PreconditionFailed(StoreError):
+    """The ETag given does not match the stored document: someone wrote first."""
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    """A container (Cosmos) or table (SQLite) of documents.
+
+    ``partition_key`` names the document field holding the partition key
+    (``stationId`` for the path ``/stationId``). ``default_ttl`` follows Cosmos:
+    None means no expiry at all, -1 means per-document ``ttl`` only, a positive
+    number of seconds applies to every document without its own ``ttl``.
+    """
+
+    name: str
+    partition_key: str = "id"
+    default_ttl: int | None = None
+    spatial_paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One condition on a (dotted, camelCase) field path.
+
+    ``in`` takes a list of values; ``contains`` tests that an array field holds
+    the value; ``startswith`` is a string prefix; ``defined`` (value True/False)
+    tests the field's presence. Values compare within their JSON type only.
+    """
+
+    field: str
+    op: FilterOp
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Near:
+    """Documents whose GeoJSON point at ``field`` lies within ``radius_m`` metres."""
+
+    field: str
+    lon: float
+    lat: float
+    radius_m: float
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query spec. With ``order_by`` set, only documents defining that field match.
+
+    ``partition_key`` restricts the query to one partition. ``limit`` caps one
+    page; a page may hold fewer items even when more follow, so callers page on
+    ``Page.continuation`` until it is None.
+    """
+
+    filters: tuple[Filter, ...] = ()
+    order_by: str | None = None
+    descending: bool = False
+    limit: int = 100
+    continuation: str | None = None
+    partition_key: Any = None
+    near: Near | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Document]
+    continuation: str | None
+
+
+class DocumentStore(Protocol):
+    """Implemented by the SQLite (embedded) and Cosmos DB (Azure) adapters."""
+
+    async def read(self, container: str, id: str, partition_key: Any) -> Document: ...
+
+    async def create(self, container: str, doc: Document) -> Document: ...
+
+    async def replace(self, container: str, doc: Document, *, etag: str | None = None) -> Document: ...
+
+    async def upsert(self, container: str, doc: Document, *, etag: str | None = None) -> Document: ...
+
+    async def delete(self, container: str, id: str, partition_key: Any, *, etag: str | None = None) -> None: ...
+
+    async def query(self, container: str, query: Query) -> Page: ...
+
+    async def check(self) -> None:
+        """Raise if the store cannot be reached (used by the health endpoint)."""
+        ...
+
+    async def close(self) -> None: ...
