@@ -110,6 +110,10 @@ async def ready() -> Deps:
         from shared.services.accounts import ensure_first_admin
 
         await ensure_first_admin(_deps)
+        if _deps.settings.demo_data and _deps.settings.environment == "development":
+            from shared.services.demo import seed_demo_data
+
+            await seed_demo_data(_deps)
         _started = True
     return _deps
 
