@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, Literal
 
 import azure.functions as func
 
+from shared.bootstrap import Deps
 from shared.domain.model import ApiModel
 from shared.http.auth import Auth
 from shared.http.endpoint import ENDPOINTS, Api, Call
@@ -40,15 +42,32 @@ async def _probe(backend: str, check: Any) -> DependencyState:
         return DependencyState(status="failing", backend=backend, error=type(exc).__name__)
 
 
-@api.route("health", auth=Auth.PUBLIC, response=Health, errors=(503,), summary="Each dependency's state")
-async def health(call: Call) -> Reply:
-    s = call.deps.settings
+# Probes are reused for a moment so that a flood of health checks (load balancers,
+# monitors, a benchmark) does not become a flood of calls to the store and the bus.
+PROBE_TTL_SECONDS = 1.0
+_probes: dict[int, tuple[float, Health]] = {}
+
+
+async def _health(deps: Deps) -> Health:
+    now = time.monotonic()
+    cached = _probes.get(id(deps))
+    if cached is not None and now - cached[0] < PROBE_TTL_SECONDS:
+        return cached[1]
+    s = deps.settings
     store, bus = await asyncio.gather(
-        _probe(s.storage_backend, call.deps.store.check), _probe(s.bus_backend, call.deps.bus.check)
+        _probe(s.storage_backend, deps.store.check), _probe(s.bus_backend, deps.bus.check)
     )
     ok = store.status == bus.status == "ok"
     body = Health(status="ok" if ok else "degraded", version=VERSION, dependencies={"store": store, "bus": bus})
-    return Reply(body, status=200 if ok else 503, headers={"Cache-Control": "no-store"})
+    _probes.clear()
+    _probes[id(deps)] = (now, body)
+    return body
+
+
+@api.route("health", auth=Auth.PUBLIC, response=Health, errors=(503,), summary="Each dependency's state")
+async def health(call: Call) -> Reply:
+    body = await _health(call.deps)
+    return Reply(body, status=200 if body.status == "ok" else 503, headers={"Cache-Control": "no-store"})
 
 
 _document: dict[str, Any] | None = None

@@ -73,8 +73,9 @@ class Call:
 
     @property
     def client_address(self) -> str:
+        # The platform's front end appends the peer it saw; earlier entries are the caller's to forge.
         forwarded = self.req.headers.get("x-forwarded-for", "")
-        return forwarded.split(",")[0].strip() or "unknown"
+        return forwarded.split(",")[-1].strip() or "unknown"
 
 
 Handler = Callable[[Call], Awaitable[Any]]

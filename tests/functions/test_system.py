@@ -107,3 +107,15 @@ def _principal():
     from shared.domain.principal import Principal, Role
 
     return Principal("usr_x", "x@example.com", frozenset({Role.DRIVER}))
+
+
+async def test_health_probes_are_reused_for_a_moment(functions, deps, monkeypatch):
+    calls = []
+
+    async def counting() -> None:
+        calls.append(1)
+
+    monkeypatch.setattr(deps.store, "check", counting)
+    for _ in range(5):
+        assert (await functions("health")).status == 200
+    assert len(calls) == 1

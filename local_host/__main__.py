@@ -1,0 +1,87 @@
+"""``python -m local_host [--host 127.0.0.1] [--port 7071] [--app function_app:app]``.
+
+Stands in for ``func start`` (Core Tools cannot be installed here). Ctrl-C or
+SIGTERM stops the poll loops and timers, lets running functions finish and
+closes the bus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import azure.functions as func
+
+from local_host.server import LocalHost
+from shared.config import load_settings, project_root
+
+__all__ = ["load_app", "main"]
+
+
+def load_app(spec: str) -> tuple[func.FunctionApp, Path | None]:
+    """The FunctionApp named by ``module:attribute``, and the directory of its module."""
+    module_name, _, attribute = spec.partition(":")
+    module = importlib.import_module(module_name)
+    app = getattr(module, attribute or "app")
+    if not isinstance(app, func.FunctionApp):
+        raise SystemExit(f"{spec} is a {type(app).__name__}, not an azure.functions.FunctionApp")
+    file = getattr(module, "__file__", None)
+    return app, Path(file).parent if file else None
+
+
+async def serve(args: argparse.Namespace) -> None:
+    app, directory = load_app(args.app)
+    host_json = (directory or project_root()) / "host.json"
+    try:
+        host = LocalHost(app, load_settings(), args.host, args.port, host_json=host_json)
+        await host.start()
+    except (ValueError, KeyError, OSError) as exc:  # not loopback, unknown %Setting%, port in use
+        raise SystemExit(f"local host: {exc}") from exc
+    await _warm_up(host)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        logging.getLogger("local_host").info("stopping")
+        await host.stop()
+        from shared import bootstrap
+
+        await bootstrap.close()
+
+
+async def _warm_up(host: LocalHost) -> None:
+    """Build the app's dependencies now (first admin, demo data) so the first request is not the one to wait."""
+    from shared import bootstrap
+    from shared.services.demo import DEMO_DRIVER_EMAIL, DEMO_DRIVER_PASSWORD
+
+    deps = await bootstrap.ready()
+    lines = [f"Watt's Up is running on {host.url}  (API: {host.url}/api, health: {host.url}/api/health)"]
+    if deps.settings.demo_data and deps.settings.environment == "development":
+        lines.append(f"  admin:  {deps.settings.admin_email} / {deps.settings.admin_password}")
+        lines.append(f"  driver: {DEMO_DRIVER_EMAIL} / {DEMO_DRIVER_PASSWORD}")
+    print("\n".join(lines), flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m local_host", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=7071)
+    parser.add_argument("--app", default="function_app:app", help="module:attribute of the FunctionApp")
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # the app module lives at the project root, whichever directory we were started from
+    sys.path.insert(0, str(project_root()))
+    asyncio.run(serve(args))
+
+
+if __name__ == "__main__":
+    main()
