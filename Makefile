@@ -29,10 +29,11 @@ install: $(PY_STAMP) $(NODE_STAMP)
 run: install local.settings.json
 	$(PY) -m local_host --host $(HOST) --port $(PORT)
 
-## test: lint, then every test (unit, contract incl. the Cosmos stand-in, functions, end-to-end)
+## test: lint and type-check, then every test (unit, contract incl. the Cosmos stand-in, functions, end-to-end)
 test: install
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	$(PY) -m mypy shared functions local_host function_app.py
+	WATTSUP_REQUIRE_COSMOS=1 $(PY) -m pytest
 
 lint: install
 	$(PY) -m ruff check .

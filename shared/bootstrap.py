@@ -45,7 +45,9 @@ def _store(settings: Settings, clock: Clock) -> DocumentStore:
     if settings.storage_backend == "cosmos":
         from shared.adapters.azure.cosmos_store import CosmosDocumentStore
 
-        credential: object = settings.cosmos_key
+        from azure.core.credentials_async import AsyncTokenCredential
+
+        credential: str | AsyncTokenCredential = settings.cosmos_key
         if not settings.cosmos_key:
             from azure.identity.aio import DefaultAzureCredential
 

@@ -69,7 +69,8 @@ class Call:
 
     @property
     def if_match(self) -> str | None:
-        return self.req.headers.get("if-match")
+        value: str | None = self.req.headers.get("if-match")
+        return value
 
     @property
     def client_address(self) -> str:

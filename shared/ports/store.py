@@ -14,6 +14,11 @@ Errors::
     ├── DocumentNotFound      read/replace/delete of a missing id
     ├── DocumentConflict      create of an id that exists
     └── PreconditionFailed    the ETag given no longer matches (a stale write)
+
+A malformed spec (a field path that is not dotted identifiers, a range filter
+on null, a list or an object, ``limit`` below 1) raises ``ValueError``: it is
+a programming error, not a state of the data. ``upsert`` with an ETag on a
+missing document creates it, as Cosmos DB does.
 """
 
 from __future__ import annotations

@@ -182,9 +182,7 @@ async def test_send_error_propagates(bus: ServiceBusEventBus, client: RecordingC
         await bus.publish("session-events", sample())
 
 
-async def test_close_closes_senders_client_and_credential(
-    bus: ServiceBusEventBus, client: RecordingClient
-) -> None:
+async def test_close_closes_senders_client_and_credential(bus: ServiceBusEventBus, client: RecordingClient) -> None:
     await bus.publish("session-events", sample())
     await bus.publish("notifications", sample(id="msg_2"))
     await bus.close()
@@ -194,9 +192,7 @@ async def test_close_closes_senders_client_and_credential(
     assert client.log[2:] == ["close client", "close credential"]
 
 
-async def test_close_finishes_even_if_a_sender_close_fails(
-    bus: ServiceBusEventBus, client: RecordingClient
-) -> None:
+async def test_close_finishes_even_if_a_sender_close_fails(bus: ServiceBusEventBus, client: RecordingClient) -> None:
     await bus.publish("session-events", sample())
 
     async def broken_close() -> None:
@@ -208,9 +204,7 @@ async def test_close_finishes_even_if_a_sender_close_fails(
     assert client.log == ["close client", "close credential"]
 
 
-async def test_check_opens_a_fresh_link_per_destination(
-    bus: ServiceBusEventBus, client: RecordingClient
-) -> None:
+async def test_check_opens_a_fresh_link_per_destination(bus: ServiceBusEventBus, client: RecordingClient) -> None:
     await bus.publish("notifications", sample())
     await bus.check()
 
@@ -252,8 +246,7 @@ async def test_envelope_round_trips_through_a_functions_trigger(
         correlation_id=sent.correlation_id,
         subject=sent.subject,
         application_properties={
-            k.decode() if isinstance(k, bytes) else k: v
-            for k, v in (sent.application_properties or {}).items()
+            k.decode() if isinstance(k, bytes) else k: v for k, v in (sent.application_properties or {}).items()
         },
         user_properties={},
         delivery_count=1,

@@ -1,0 +1,263 @@
+"""DocumentStore on SQLite: the embedded default and the tests' store (DESIGN section 3).
+
+One table per container, ``(pk, id)`` unique, the document as JSON text. Several
+processes may share the file (the local host, its workers, a CLI): WAL lets
+readers run beside a writer, ``busy_timeout`` makes writers queue instead of
+failing, and every write is one ``BEGIN IMMEDIATE`` transaction: it takes the write
+lock before reading the current ETag, so the check and the write it guards are
+atomic across processes, and a failed write can tell "not found" from "stale".
+
+All sqlite3 work runs on one dedicated thread that owns the connection, so the
+event loop never blocks on disk and the connection is never shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import re
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from shared.adapters.embedded.sqlite_query import encode_cursor, haversine_m, select_sql
+from shared.containers import CONTAINERS
+from shared.ports.clock import Clock, SystemClock
+from shared.ports.store import (
+    ContainerSpec,
+    Document,
+    DocumentConflict,
+    DocumentNotFound,
+    Page,
+    PreconditionFailed,
+    Query,
+    StoreError,
+)
+
+__all__ = ["SqliteDocumentStore"]
+
+T = TypeVar("T")
+# Properties Cosmos owns: never stored in a body (a document read from one store
+# and written back must not carry its old ETag into the new version).
+_SYSTEM = frozenset({"_etag", "_rid", "_self", "_attachments", "_ts"})
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_LIVE = "(expires_at IS NULL OR expires_at > ?)"
+
+
+def _pk(doc: Document, field: str) -> str:
+    """The partition key value as JSON text: keeps ``"1"`` and ``1`` apart, as Cosmos does."""
+    value: Any = doc
+    for part in field.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise ValueError(f"document lacks its partition key field {field!r}")
+        value = value[part]
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _expiry(spec: ContainerSpec, body: Document, now: float) -> float | None:
+    """Cosmos TTL rules: no container TTL ignores ``ttl``; -1 (either level) never expires."""
+    if spec.default_ttl is None:
+        return None
+    ttl = body.get("ttl", spec.default_ttl)
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not (ttl > 0 or ttl == -1):
+        raise ValueError(f"ttl must be a positive number of seconds or -1, not {ttl!r}")
+    return None if ttl == -1 else now + ttl
+
+
+class SqliteDocumentStore:
+    """The DocumentStore port on one SQLite file (see the module docstring)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        containers: Mapping[str, ContainerSpec] = CONTAINERS,
+        clock: Clock | None = None,
+    ) -> None:
+        # Table names are written into SQL, so they must be plain identifiers.
+        bad = [name for name, spec in containers.items() if name != spec.name or not _NAME.match(name)]
+        if bad:
+            raise ValueError(f"containers must be keyed by their name, an identifier: {bad}")
+        self._path = str(path)
+        self._containers = dict(containers)
+        self._clock = clock or SystemClock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
+        self._conn: sqlite3.Connection | None = None
+        self._tables: set[str] = set()
+        self._closed = False
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._closed:
+            raise StoreError("the store is closed")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, functools.partial(fn, *args))
+
+    # --- on the store's thread -------------------------------------------------------
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            # isolation_level=None: no implicit transactions; writes open their own.
+            conn = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout = 30000")  # before WAL: the switch itself may wait
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")  # safe in WAL; fsync at checkpoints only
+            conn.create_function("haversine", 4, haversine_m, deterministic=True)
+            self._conn = conn
+        return self._conn
+
+    def _table(self, container: str) -> tuple[sqlite3.Connection, ContainerSpec]:
+        spec = self._containers.get(container)
+        if spec is None:
+            raise ValueError(f"unknown container {container!r}")
+        conn = self._db()
+        if container not in self._tables:
+            conn.execute(
+                f'CREATE TABLE IF NOT EXISTS "{container}" (pk TEXT NOT NULL, id TEXT NOT NULL, '
+                "etag TEXT NOT NULL, body TEXT NOT NULL, expires_at REAL, PRIMARY KEY (pk, id))"
+            )
+            conn.execute(
+                f'CREATE INDEX IF NOT EXISTS "{container}__expires" ON "{container}" (expires_at) '
+                "WHERE expires_at IS NOT NULL"
+            )
+            self._tables.add(container)
+        return conn, spec
+
+    @contextmanager
+    def _write(self, container: str) -> Iterator[tuple[sqlite3.Connection, ContainerSpec, float]]:
+        """One IMMEDIATE transaction: takes the write lock first, so reads inside it stay true."""
+        conn, spec = self._table(container)
+        now = self._clock.now().timestamp()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Lazy TTL purge: expired rows are already invisible; this reclaims them
+            # and lets a create reuse an expired id.
+            conn.execute(f'DELETE FROM "{container}" WHERE expires_at <= ?', (now,))
+            yield conn, spec, now
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @staticmethod
+    def _prepare(spec: ContainerSpec, doc: Document, now: float) -> tuple[str, str, str, float | None]:
+        doc_id = doc.get("id")
+        if not isinstance(doc_id, str) or not doc_id or any(c in doc_id for c in "/\\?#"):
+            raise ValueError(f"id must be a non-empty string without / \\ ? #, not {doc_id!r}")
+        body = {k: v for k, v in doc.items() if k not in _SYSTEM}
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return doc_id, _pk(body, spec.partition_key), text, _expiry(spec, body, now)
+
+    @staticmethod
+    def _etag_of(conn: sqlite3.Connection, container: str, pk: str, doc_id: str) -> str | None:
+        row = conn.execute(f'SELECT etag FROM "{container}" WHERE pk = ? AND id = ?', (pk, doc_id)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _read_sync(self, container: str, doc_id: str, partition_key: Any) -> Document:
+        conn, _ = self._table(container)
+        pk, now = json.dumps(partition_key, separators=(",", ":")), self._clock.now().timestamp()
+        row = conn.execute(
+            f'SELECT body, etag FROM "{container}" WHERE pk = ? AND id = ? AND {_LIVE}', (pk, doc_id, now)
+        ).fetchone()
+        if row is None:
+            raise DocumentNotFound(f"{container}/{doc_id}")
+        return {**json.loads(row[0]), "_etag": row[1]}
+
+    def _create_sync(self, container: str, doc: Document) -> Document:
+        etag = uuid.uuid4().hex
+        with self._write(container) as (conn, spec, now):
+            doc_id, pk, text, expires = self._prepare(spec, doc, now)
+            try:
+                conn.execute(
+                    f'INSERT INTO "{container}" (pk, id, etag, body, expires_at) VALUES (?, ?, ?, ?, ?)',
+                    (pk, doc_id, etag, text, expires),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise DocumentConflict(f"{container}/{doc_id}") from exc
+        return {**json.loads(text), "_etag": etag}
+
+    def _replace_sync(self, container: str, doc: Document, etag: str | None) -> Document:
+        new_etag = uuid.uuid4().hex
+        with self._write(container) as (conn, spec, now):
+            doc_id, pk, text, expires = self._prepare(spec, doc, now)
+            current = self._etag_of(conn, container, pk, doc_id)
+            if current is None:
+                raise DocumentNotFound(f"{container}/{doc_id}")
+            if etag is not None and etag != current:
+                raise PreconditionFailed(f"{container}/{doc_id}")
+            conn.execute(
+                f'UPDATE "{container}" SET etag = ?, body = ?, expires_at = ? WHERE pk = ? AND id = ?',
+                (new_etag, text, expires, pk, doc_id),
+            )
+        return {**json.loads(text), "_etag": new_etag}
+
+    def _upsert_sync(self, container: str, doc: Document, etag: str | None) -> Document:
+        new_etag = uuid.uuid4().hex
+        with self._write(container) as (conn, spec, now):
+            doc_id, pk, text, expires = self._prepare(spec, doc, now)
+            current = self._etag_of(conn, container, pk, doc_id)
+            # As in Cosmos, the ETag guards only an existing document: a missing one is created.
+            if etag is not None and current is not None and etag != current:
+                raise PreconditionFailed(f"{container}/{doc_id}")
+            conn.execute(
+                f'INSERT INTO "{container}" (pk, id, etag, body, expires_at) VALUES (?, ?, ?, ?, ?) '
+                "ON CONFLICT (pk, id) DO UPDATE SET etag = excluded.etag, body = excluded.body, "
+                "expires_at = excluded.expires_at",
+                (pk, doc_id, new_etag, text, expires),
+            )
+        return {**json.loads(text), "_etag": new_etag}
+
+    def _delete_sync(self, container: str, doc_id: str, partition_key: Any, etag: str | None) -> None:
+        with self._write(container) as (conn, _, _now):
+            pk = json.dumps(partition_key, separators=(",", ":"))
+            current = self._etag_of(conn, container, pk, doc_id)
+            if current is None:
+                raise DocumentNotFound(f"{container}/{doc_id}")
+            if etag is not None and etag != current:
+                raise PreconditionFailed(f"{container}/{doc_id}")
+            conn.execute(f'DELETE FROM "{container}" WHERE pk = ? AND id = ?', (pk, doc_id))
+
+    def _query_sync(self, container: str, query: Query) -> Page:
+        conn, _ = self._table(container)
+        pk = None if query.partition_key is None else json.dumps(query.partition_key, separators=(",", ":"))
+        sql, params, width = select_sql(container, query, pk, self._clock.now().timestamp())
+        rows = conn.execute(sql, params).fetchall()
+        items = [{**json.loads(row[0]), "_etag": row[1]} for row in rows[: query.limit]]
+        more = len(rows) > query.limit
+        token = encode_cursor(list(rows[query.limit - 1][-width:])) if more else None
+        return Page(items, token)
+
+    def _close_sync(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # --- the port ------------------------------------------------------------------
+    async def read(self, container: str, id: str, partition_key: Any) -> Document:
+        return await self._run(self._read_sync, container, id, partition_key)
+
+    async def create(self, container: str, doc: Document) -> Document:
+        return await self._run(self._create_sync, container, doc)
+
+    async def replace(self, container: str, doc: Document, *, etag: str | None = None) -> Document:
+        return await self._run(self._replace_sync, container, doc, etag)
+
+    async def upsert(self, container: str, doc: Document, *, etag: str | None = None) -> Document:
+        return await self._run(self._upsert_sync, container, doc, etag)
+
+    async def delete(self, container: str, id: str, partition_key: Any, *, etag: str | None = None) -> None:
+        await self._run(self._delete_sync, container, id, partition_key, etag)
+
+    async def query(self, container: str, query: Query) -> Page:
+        return await self._run(self._query_sync, container, query)
+
+    async def check(self) -> None:
+        await self._run(lambda: self._db().execute("SELECT 1").fetchone())
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        await self._run(self._close_sync)
+        self._closed = True
+        self._executor.shutdown(wait=False)
