@@ -43,9 +43,9 @@ _started = False
 
 def _store(settings: Settings, clock: Clock) -> DocumentStore:
     if settings.storage_backend == "cosmos":
-        from shared.adapters.azure.cosmos_store import CosmosDocumentStore
-
         from azure.core.credentials_async import AsyncTokenCredential
+
+        from shared.adapters.azure.cosmos_store import CosmosDocumentStore
 
         credential: str | AsyncTokenCredential = settings.cosmos_key
         if not settings.cosmos_key:
