@@ -2,9 +2,11 @@
 
 import azure.functions as func
 
-from functions import system, users
+from functions import providers, stations, system, users
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 app.register_functions(system.bp)
 app.register_functions(users.bp)
+app.register_functions(providers.bp)
+app.register_functions(stations.bp)

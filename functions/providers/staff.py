@@ -1,0 +1,3 @@
+"""(to be written)"""
+
+from functions.providers import api  # noqa: F401

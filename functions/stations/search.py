@@ -1,0 +1,3 @@
+"""(to be written)"""
+
+from functions.stations import api  # noqa: F401
