@@ -42,7 +42,7 @@ async def serve(args: argparse.Namespace) -> None:
         await host.start()
     except (ValueError, KeyError, OSError) as exc:  # not loopback, unknown %Setting%, port in use
         raise SystemExit(f"local host: {exc}") from exc
-    await _warm_up(host)
+    seeding = await _warm_up(host)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -51,23 +51,36 @@ async def serve(args: argparse.Namespace) -> None:
         await stop.wait()
     finally:
         logging.getLogger("local_host").info("stopping")
+        if seeding is not None and not seeding.done():
+            seeding.cancel()
         await host.stop()
         from shared import bootstrap
 
         await bootstrap.close()
 
 
-async def _warm_up(host: LocalHost) -> None:
-    """Build the app's dependencies now (first admin, demo data) so the first request is not the one to wait."""
+async def _warm_up(host: LocalHost) -> asyncio.Task[None] | None:
+    """Build the app's dependencies now (first admin), print where to go, and seed demo data in the background."""
     from shared import bootstrap
-    from shared.services.demo import DEMO_DRIVER_EMAIL, DEMO_DRIVER_PASSWORD
+    from shared.services.demo import DEMO_ACCOUNTS, seed_demo_data
 
     deps = await bootstrap.ready()
     lines = [f"Watt's Up is running on {host.url}  (API: {host.url}/api, health: {host.url}/api/health)"]
-    if deps.settings.demo_data and deps.settings.environment == "development":
-        lines.append(f"  admin:  {deps.settings.admin_email} / {deps.settings.admin_password}")
-        lines.append(f"  driver: {DEMO_DRIVER_EMAIL} / {DEMO_DRIVER_PASSWORD}")
+    if not (deps.settings.demo_data and deps.settings.environment == "development"):
+        print("\n".join(lines), flush=True)
+        return None
+    lines.append(f"  admin:          {deps.settings.admin_email} / {deps.settings.admin_password}")
+    lines += [f"  {who + ':':<15} {email} / {password}" for who, email, password in DEMO_ACCOUNTS]
+    lines.append("  (the demo network around Berlin is being seeded in the background; see the log)")
     print("\n".join(lines), flush=True)
+
+    async def seed() -> None:
+        try:
+            await seed_demo_data(deps)
+        except Exception:
+            logging.getLogger("local_host").exception("seeding the demo data failed")
+
+    return asyncio.create_task(seed())
 
 
 def main(argv: list[str] | None = None) -> None:

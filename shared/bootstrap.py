@@ -7,6 +7,7 @@ use and runs the one-time start-up work (the first admin account). Tests call
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,15 @@ class Deps:
 
 _deps: Deps | None = None
 _started = False
+_lock: asyncio.Lock | None = None
+
+
+def _start_lock() -> asyncio.Lock:
+    # Created on first use, inside the worker's event loop.
+    global _lock
+    if _lock is None:
+        _lock = asyncio.Lock()
+    return _lock
 
 
 def _store(settings: Settings, clock: Clock) -> DocumentStore:
@@ -111,23 +121,21 @@ async def ready() -> Deps:
     if not _started:
         from shared.services.accounts import ensure_first_admin
 
-        await ensure_first_admin(_deps)
-        if _deps.settings.demo_data and _deps.settings.environment == "development":
-            from shared.services.demo import seed_demo_data
-
-            await seed_demo_data(_deps)
-        _started = True
+        async with _start_lock():
+            if not _started:
+                await ensure_first_admin(_deps)
+                _started = True
     return _deps
 
 
 def use(deps: Deps) -> None:
-    global _deps, _started
-    _deps, _started = deps, False
+    global _deps, _started, _lock
+    _deps, _started, _lock = deps, False, None
 
 
 def reset() -> None:
-    global _deps, _started
-    _deps, _started = None, False
+    global _deps, _started, _lock
+    _deps, _started, _lock = None, False, None
 
 
 async def close() -> None:

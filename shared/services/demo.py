@@ -1,35 +1,156 @@
-"""Demo data for ``make run``: accounts to sign in with. Idempotent: safe at every start."""
+"""Demo data for ``make run``: a charging network around Berlin and accounts to sign in with.
+
+Written through the same services the API uses, so the demo obeys every rule.
+Idempotent: a network already seeded is left alone.
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from shared.domain.errors import Conflict
+from shared.domain.principal import Principal
+from shared.domain.promotions import FeaturedPeriod
+from shared.domain.stations import Address, OpeningHours, RegularHours
+from shared.domain.tariffs import TariffCreate
 from shared.domain.users import RfidTagCreate, UserRegister, email_key
-from shared.repositories.users import find_by_email
+from shared.repositories.users import find_by_email, get_user
+from shared.services import chargers, promotions, providers, stations, tariffs
 from shared.services.accounts import register_user
+from shared.services.demo_network import DemoProvider, DemoStation, demo_network
 from shared.services.rfid_tags import add_tag
 
 if TYPE_CHECKING:
     from shared.bootstrap import Deps
 
-__all__ = ["DEMO_DRIVER_EMAIL", "DEMO_DRIVER_PASSWORD", "seed_demo_data"]
+__all__ = ["DEMO_ACCOUNTS", "seed_demo_data"]
 
 log = logging.getLogger("wattsup.demo")
 
 DEMO_DRIVER_EMAIL = "driver@wattsup.dev"
 DEMO_DRIVER_PASSWORD = "driver-password-1"
+DEMO_PROVIDER_PASSWORD = "provider-password-1"
+DEMO_CHARGER_PASSWORD = "demo-charger-password"
 DEMO_ID_TAG = "DEMO0001"
+DEMO_ACCOUNTS = [
+    ("driver", DEMO_DRIVER_EMAIL, DEMO_DRIVER_PASSWORD),
+    *(("provider admin", p.admin_email, DEMO_PROVIDER_PASSWORD) for p in demo_network(stations_per_provider=0)),
+]
+
+
+def _tariff(name: str, energy: str, *, idle_after_min: int | None = None) -> TariffCreate:
+    elements: list[dict[str, object]] = []
+    if idle_after_min is not None:
+        # 0.10 EUR/min (6.00 EUR/h excl. VAT) once a session passes the limit, free before
+        elements.append(
+            {
+                "priceComponents": [{"type": "TIME", "price": "6.00", "vat": "19", "stepSize": 60}],
+                "restrictions": {"minDuration": idle_after_min * 60},
+            }
+        )
+        elements.append({"priceComponents": [{"type": "TIME", "price": "0.00", "vat": "19", "stepSize": 60}]})
+    elements.append({"priceComponents": [{"type": "ENERGY", "price": energy, "vat": "19", "stepSize": 1}]})
+    return TariffCreate.model_validate({"name": name, "currency": "EUR", "elements": elements})
+
+
+async def _account(deps: Deps, email: str, password: str, name: str) -> str:
+    existing = await find_by_email(deps.store, email_key(email))
+    if existing is not None:
+        return existing.id
+    cmd = UserRegister(email=email, password=password, name=name)
+    return (await register_user(cmd, store=deps.store, clock=deps.clock, passwords=deps.passwords)).id
+
+
+async def _provider(deps: Deps, demo: DemoProvider, admin_id: str) -> Principal | None:
+    user_id = await _account(deps, demo.admin_email, DEMO_PROVIDER_PASSWORD, f"{demo.display_name} admin")
+    if (await get_user(deps.store, user_id)).provider_id:
+        return None  # seeded before
+    cmd = providers.ProviderApply(
+        legal_name=demo.legal_name,
+        display_name=demo.display_name,
+        vat_id=demo.vat_id,
+        country="DE",
+        currency="EUR",
+        support_email=demo.admin_email,
+    )
+    application = await providers.apply(cmd, user_id=user_id, store=deps.store, clock=deps.clock)
+    await providers.approve(application.id, admin_id=admin_id, store=deps.store, clock=deps.clock)
+    return (await get_user(deps.store, user_id)).principal()
+
+
+async def _station(deps: Deps, who: Principal, demo: DemoStation, tariff_id: str) -> str:
+    hours = OpeningHours(
+        twentyfourseven=demo.twentyfourseven,
+        regular_hours=[]
+        if demo.twentyfourseven
+        else [RegularHours(weekday=d, period_begin="07:00", period_end="22:00") for d in range(1, 7)],
+    )
+    cmd = stations.StationCreate(
+        name=demo.name,
+        address=Address(street=demo.street, city=demo.city, postal_code=demo.postal_code, country="DE"),
+        location={"type": "Point", "coordinates": (demo.lon, demo.lat)},
+        time_zone="Europe/Berlin",
+        opening_hours=hours,
+        amenities=list(demo.amenities),
+        lifecycle="active",
+    )
+    station = await stations.create_station(cmd, provider_id=who.provider_id or "", who=who, deps=deps)
+    for charger in demo.chargers:
+        connectors = [
+            {"connectorId": i, "standard": s, "powerType": p, "maxPowerKw": kw}
+            for i, (s, p, kw) in enumerate(charger.connectors, start=1)
+        ]
+        spec = chargers.ChargerCreate.model_validate(
+            {
+                "identity": charger.identity,
+                "vendor": charger.vendor,
+                "model": charger.model,
+                "password": DEMO_CHARGER_PASSWORD,
+                "connectors": connectors,
+            }
+        )
+        await chargers.create_charger(station.id, spec, who=who, deps=deps)
+    attach = tariffs.TariffAttach(tariff_id=tariff_id)
+    await tariffs.attach_tariff(station.id, attach, who=who, store=deps.store, clock=deps.clock)
+    return station.id
 
 
 async def seed_demo_data(deps: Deps) -> None:
-    if await find_by_email(deps.store, email_key(DEMO_DRIVER_EMAIL)) is not None:
-        return
-    cmd = UserRegister(email=DEMO_DRIVER_EMAIL, password=DEMO_DRIVER_PASSWORD, name="Demo Driver")
+    driver_id = await _account(deps, DEMO_DRIVER_EMAIL, DEMO_DRIVER_PASSWORD, "Demo Driver")
     try:
-        driver = await register_user(cmd, store=deps.store, clock=deps.clock, passwords=deps.passwords)
-        await add_tag(deps.store, deps.clock, driver.id, RfidTagCreate(id_tag=DEMO_ID_TAG, label="Demo card"))
+        await add_tag(deps.store, deps.clock, driver_id, RfidTagCreate(id_tag=DEMO_ID_TAG, label="Demo card"))
     except Conflict:
-        return  # another worker seeded first
-    log.info("demo data: driver %s / %s, RFID tag %s", DEMO_DRIVER_EMAIL, DEMO_DRIVER_PASSWORD, DEMO_ID_TAG)
+        pass
+    admin = await find_by_email(deps.store, email_key(deps.settings.admin_email))
+    if admin is None:
+        log.warning("demo network skipped: no ADMIN_EMAIL account to approve the providers")
+        return
+    now = deps.clock.now()
+    for demo in demo_network():
+        who = await _provider(deps, demo, admin.id)
+        if who is None:
+            continue
+        store, clock = deps.store, deps.clock
+        ac = await tariffs.create_tariff(
+            _tariff("AC standard", "0.33"), provider_id=who.provider_id or "", who=who, store=store, clock=clock
+        )
+        dc = await tariffs.create_tariff(
+            _tariff("DC fast", "0.50", idle_after_min=60),
+            provider_id=who.provider_id or "",
+            who=who,
+            store=store,
+            clock=clock,
+        )
+        for n, station in enumerate(demo.stations):
+            station_id = await _station(deps, who, station, dc.id if station.fast else ac.id)
+            if n % 20 == 0:  # a few promoted stations per provider
+                period = FeaturedPeriod.model_validate({"from": now, "until": now + timedelta(days=30)})
+                await promotions.feature_station(station_id, period, who=who, store=store, clock=clock)
+        log.info("demo data: %s with %d stations", demo.display_name, len(demo.stations))
+    log.info(
+        "demo data ready (energy from %s EUR/kWh incl. VAT)",
+        (Decimal("0.33") * Decimal("1.19")).quantize(Decimal("0.01")),
+    )
