@@ -35,8 +35,18 @@ DISTRICTS = [
     ("Zehlendorf", 13.2600, 52.4330, "14163"),
 ]
 STREETS = [
-    "Hauptstraße", "Bahnhofstraße", "Schillerstraße", "Goethestraße", "Parkstraße", "Lindenallee",
-    "Kastanienallee", "Gartenstraße", "Rathausplatz", "Marktstraße", "Am Wasserturm", "Uferweg",
+    "Hauptstraße",
+    "Bahnhofstraße",
+    "Schillerstraße",
+    "Goethestraße",
+    "Parkstraße",
+    "Lindenallee",
+    "Kastanienallee",
+    "Gartenstraße",
+    "Rathausplatz",
+    "Marktstraße",
+    "Am Wasserturm",
+    "Uferweg",
 ]
 PLACES = ["Parkhaus", "Supermarkt", "Bahnhof", "Rathaus", "Einkaufszentrum", "Sportpark", "Hotel", "Klinikum"]
 AMENITIES = ["WIFI", "CAFE", "RESTROOM", "SUPERMARKET", "PARKING_LOT", "SHOPPING", "HOTEL", "PLAYGROUND"]

@@ -24,7 +24,9 @@ async def test_demo_network_seeds_once(deps):
     providers = await count(deps.store, "providers", Filter("type", "eq", "provider"))
     stations = await count(deps.store, "stations", Filter("type", "eq", "station"), Filter("lifecycle", "eq", "active"))
     priced = await count(deps.store, "stations", Filter("type", "eq", "station"), Filter("energyPricePerKwh", "gt", 0))
-    featured = await count(deps.store, "stations", Filter("type", "eq", "station"), Filter("featuredUntil", "defined", True))
+    featured = await count(
+        deps.store, "stations", Filter("type", "eq", "station"), Filter("featuredUntil", "defined", True)
+    )
     assert (providers, stations, priced) == (3, 150, 150)
     assert featured >= 3
     await seed_demo_data(deps)  # a second start changes nothing
