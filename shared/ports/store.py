@@ -2,8 +2,19 @@
 
 Point read, create, replace under an ETag precondition, upsert, delete, and
 queries by a small spec (equality and range filters, one ORDER BY, a limit and
-a continuation token, an optional geo radius). No multi-document transactions:
-one aggregate per write, optimistic concurrency by ETag.
+a continuation token, an optional geo radius and bounding box). No
+multi-document transactions: one aggregate per write, optimistic concurrency by ETag.
+
+Geo (``Near``, ``Within``) applies to GeoJSON points with numeric coordinates ``{"type": "Point",
+"coordinates": [lon, lat]}``; anything else at the field never matches. A
+container's ``spatial_paths`` are indexed (Cosmos: a spatial index; SQLite: an
+R*Tree kept in the same transaction as every write), so geo queries on them
+read only nearby documents; on other paths they still work, by a scan.
+``Near`` measures great-circle distance on a sphere of the mean Earth radius
+(Cosmos itself measures on the WGS-84 ellipsoid: up to ~0.5 % apart, so a point
+within that margin of the radius may fall either side). ``Within`` is the
+longitude/latitude rectangle, edges included (not a geodesic polygon), and does
+not wrap around the antimeridian: a view across it is two queries.
 
 Documents are plain JSON dicts. Every stored document carries ``id``, its
 partition key field (named by the container) and, once stored, ``_etag``.
@@ -38,6 +49,7 @@ __all__ = [
     "PreconditionFailed",
     "Query",
     "StoreError",
+    "Within",
 ]
 
 Document = dict[str, Any]
@@ -101,6 +113,29 @@ class Near:
 
 
 @dataclass(frozen=True)
+class Within:
+    """Documents whose GeoJSON point at ``field`` lies in the box, edges included.
+
+    ``min_lon <= max_lon`` and ``min_lat <= max_lat``, in degrees within
+    -180..180 and -90..90; anything else raises ``ValueError`` (see the module
+    docstring: no wrapping around the antimeridian).
+    """
+
+    field: str
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+    def __post_init__(self) -> None:
+        lons, lats = (self.min_lon, self.max_lon), (self.min_lat, self.max_lat)
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (*lons, *lats)):
+            raise ValueError("Within takes numbers")
+        if not (-180 <= self.min_lon <= self.max_lon <= 180 and -90 <= self.min_lat <= self.max_lat <= 90):
+            raise ValueError(f"not a box within -180..180, -90..90 with min <= max: {self}")
+
+
+@dataclass(frozen=True)
 class Query:
     """A query spec. With ``order_by`` set, only documents defining that field match.
 
@@ -116,6 +151,7 @@ class Query:
     continuation: str | None = None
     partition_key: Any = None
     near: Near | None = None
+    within: Within | None = None
 
 
 @dataclass(frozen=True)

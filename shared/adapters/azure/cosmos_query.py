@@ -5,21 +5,34 @@ validated identifiers written with the quoted accessor (``c["a"]["b"]``), which
 needs no escaping and cannot collide with a reserved word such as ``value``.
 Cosmos' own semantics are the reference the SQLite translation copies: values
 compare within one JSON type, a missing field is ``undefined`` and matches nothing.
+
+``Within`` is the port's lon/lat rectangle, but Cosmos' geography polygons have
+geodesic edges, which bow towards the pole between two corners at one latitude
+(about 12 km at 45 degrees for a box 10 degrees wide). So the spatial index is
+asked for a slightly larger polygon, densified to vertices at most one degree
+apart (an edge then bows at most ~0.0011 degrees, well inside the 0.01-degree
+margin), and the exact rectangle is cut by comparing the coordinates themselves.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 from typing import Any
 
-from shared.ports.store import ContainerSpec, Filter, Query
+from shared.ports.store import ContainerSpec, Filter, Query, Within
 
-__all__ = ["build_sql", "prop", "unwrap_token", "wrap_token"]
+__all__ = ["box_polygon", "build_sql", "prop", "unwrap_token", "wrap_token"]
 
 _SEGMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _COMPARE = {"eq": "=", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+_MARGIN_DEG = 0.01
+_EDGE_STEP_DEG = 1.0
+# Beyond these, a polygon would come near a pole or span a hemisphere, which
+# Cosmos refuses or reads as the inverse region: the coordinates alone decide (a scan).
+_POLYGON_MAX_LAT, _POLYGON_MAX_SPAN = 85.0, 180.0
 
 
 def prop(field: str) -> str:
@@ -62,6 +75,43 @@ def _condition(f: Filter, bind: _Params) -> str:
     raise ValueError(f"unknown filter op: {f.op!r}")
 
 
+def box_polygon(w: Within) -> dict[str, Any] | None:
+    """A counter-clockwise polygon holding the whole box (see the module docstring), or None."""
+    x0, x1 = max(-180.0, w.min_lon - _MARGIN_DEG), min(180.0, w.max_lon + _MARGIN_DEG)
+    y0, y1 = w.min_lat - _MARGIN_DEG, w.max_lat + _MARGIN_DEG
+    if max(-y0, y1) > _POLYGON_MAX_LAT or x1 - x0 >= _POLYGON_MAX_SPAN:
+        return None
+    steps = max(1, math.ceil((x1 - x0) / _EDGE_STEP_DEG))
+    xs = [x0 + (x1 - x0) * i / steps for i in range(steps + 1)]
+    ring = [[x, y0] for x in xs] + [[x, y1] for x in reversed(xs)] + [[x0, y0]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def _point(field: str) -> tuple[str, str, str]:
+    """(the field is a point with numeric coordinates, its lon, its lat), as SQLite tests it.
+
+    Stand-in gap: its turf throws (a 400 for the whole query) when a spatial
+    function meets geometry it cannot parse (null, ``{}``, a Polygon without
+    coordinates), where Cosmos yields undefined. Guarding with ``? :`` would
+    avoid that but keep Cosmos from using the spatial index, so the spatial
+    function stays a plain conjunct; documents with a location are written
+    through ``GeoPoint``, so the container never holds such values.
+    """
+    point = prop(field)
+    lon, lat = f'{point}["coordinates"][0]', f'{point}["coordinates"][1]'
+    return f'{point}["type"] = "Point" AND IS_NUMBER({lon}) AND IS_NUMBER({lat})', lon, lat
+
+
+def _within(w: Within, bind: _Params) -> str:
+    test, lon, lat = _point(w.field)
+    exact = (
+        f"{test} AND {lon} >= {bind(w.min_lon)} AND {lon} <= {bind(w.max_lon)} "
+        f"AND {lat} >= {bind(w.min_lat)} AND {lat} <= {bind(w.max_lat)}"
+    )
+    polygon = box_polygon(w)
+    return exact if polygon is None else f"{exact} AND ST_WITHIN({prop(w.field)}, {bind(polygon)})"
+
+
 def build_sql(spec: ContainerSpec, q: Query) -> tuple[str, list[dict[str, Any]]]:
     """The query text and its parameters, ready for ``ContainerProxy.query_items``."""
     if q.limit < 1:
@@ -77,7 +127,9 @@ def build_sql(spec: ContainerSpec, q: Query) -> tuple[str, list[dict[str, Any]]]
     if q.near is not None:
         n = q.near
         point = f'{{"type": "Point", "coordinates": [{bind(n.lon)}, {bind(n.lat)}]}}'
-        where.append(f"ST_DISTANCE({prop(n.field)}, {point}) <= {bind(n.radius_m)}")
+        where.append(f"{_point(n.field)[0]} AND ST_DISTANCE({prop(n.field)}, {point}) <= {bind(n.radius_m)}")
+    if q.within is not None:
+        where.append(_within(q.within, bind))
     order = ""
     if q.order_by is not None:
         # The port's rule: ordering matches only documents that define the field.

@@ -5,6 +5,10 @@ is undefined) and SQLite's ``json_extract`` blurs types (``true`` comes back as 
 so every comparison also checks ``json_type``. A missing field makes every
 condition false except ``defined = False``, as ``undefined`` does in Cosmos.
 
+``Near`` and ``Within`` are exact on the document's own coordinates; on a
+spatial path an R*Tree join (``sqlite_geo``) narrows the rows to a box first
+and settles all but the rows at the edge without reading their JSON.
+
 Ordering follows Cosmos' cross-type order (null < booleans < numbers < strings <
 arrays < objects) by sorting on a type rank first, then the value, then
 ``(pk, id)`` so that ties have a stable order. Paging is a keyset cursor over that
@@ -15,17 +19,24 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import re
+from collections.abc import Collection
 from typing import Any
 
-from shared.ports.store import Filter, Query
+from shared.adapters.embedded.sqlite_geo import (
+    BAND_M,
+    EARTH_RADIUS_M,
+    TINY_DEG,
+    distance_sql,
+    geo_key_table,
+    geo_table,
+    haversine_m,
+    near_box,
+)
+from shared.ports.store import Filter, Near, Query, Within
 
-__all__ = ["EARTH_RADIUS_M", "decode_cursor", "encode_cursor", "haversine_m", "json_path", "select_sql"]
+__all__ = ["EARTH_RADIUS_M", "decode_cursor", "encode_cursor", "haversine_m", "json_path", "order_rows", "select_sql"]
 
-# The mean Earth radius used by turf (and so by the Cosmos stand-in's ST_DISTANCE).
-# Real Cosmos measures on the WGS-84 ellipsoid: results differ by well under 0.5%.
-EARTH_RADIUS_M = 6371008.8
 _SEGMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NUMBER = "('integer','real')"
 _RANK = (
@@ -40,20 +51,6 @@ def json_path(field: str) -> str:
     if not all(_SEGMENT.match(part) for part in parts):
         raise ValueError(f"invalid field path: {field!r}")
     return "$." + ".".join(parts)
-
-
-def haversine_m(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> float | None:
-    """Great-circle distance in metres; registered as an SQL function for ``Near``.
-
-    NULL (no distance, so no match) unless all four are numbers: a malformed
-    point must drop out of the result, not abort the whole query.
-    """
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lon1, lat1, lon2, lat2)):
-        return None
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _bind(params: list[Any], value: Any) -> str:
@@ -135,11 +132,89 @@ def decode_cursor(token: str, size: int) -> list[Any]:
     return key
 
 
-def select_sql(table: str, q: Query, pk: str | None, now: float) -> tuple[str, list[Any], int]:
+def _point(field: str, params: list[Any]) -> tuple[str, str, str]:
+    """SQL for (the field is a GeoJSON point with numeric coordinates, its lon, its lat)."""
+    t, lon, lat = (_bind(params, json_path(field) + s) for s in (".type", ".coordinates[0]", ".coordinates[1]"))
+    numeric = " AND ".join(f"json_type(body, {c}) IN {_NUMBER}" for c in (lon, lat))
+    test = f"json_extract(body, {t}) = 'Point' AND {numeric}"
+    return test, f"json_extract(body, {lon})", f"json_extract(body, {lat})"
+
+
+def _near(n: Near, indexed: bool, params: list[Any]) -> list[str]:
+    test, lon, lat = _point(n.field, params)
+    qlon, qlat, r = (_bind(params, v) for v in (n.lon, n.lat, n.radius_m))
+    exact = f"haversine({lon}, {lat}, {qlon}, {qlat}) <= {r}"
+    if not indexed:
+        return [f"({test} AND {exact})"]
+    # The first term reads only the R*Tree row, so SQLite tests it before the joins.
+    rounded, band = distance_sql("g.min_lon", "g.min_lat", qlon, qlat), _bind(params, BAND_M)
+    return [f"{rounded} <= {r} + {band}", f"({rounded} <= {r} - {band} OR {exact})"]
+
+
+def _within(w: Within, indexed: bool, params: list[Any]) -> list[str]:
+    test, lon, lat = _point(w.field, params)
+    west, east, south, north = (_bind(params, v) for v in (w.min_lon, w.max_lon, w.min_lat, w.max_lat))
+    exact = f"{lon} BETWEEN {west} AND {east} AND {lat} BETWEEN {south} AND {north}"
+    if not indexed:
+        return [f"({test} AND {exact})"]
+    # R*Tree boxes hold their point except below float32's range: hence the TINY_DEG margins.
+    w_in, e_in, s_in, n_in = (
+        _bind(params, v)
+        for v in (w.min_lon + TINY_DEG, w.max_lon - TINY_DEG, w.min_lat + TINY_DEG, w.max_lat - TINY_DEG)
+    )
+    w_out, e_out, s_out, n_out = (
+        _bind(params, v)
+        for v in (w.min_lon - TINY_DEG, w.max_lon + TINY_DEG, w.min_lat - TINY_DEG, w.max_lat + TINY_DEG)
+    )
+    inside = f"g.min_lon >= {w_in} AND g.max_lon <= {e_in} AND g.min_lat >= {s_in} AND g.max_lat <= {n_in}"
+    overlap = f"g.min_lon <= {e_out} AND g.max_lon >= {w_out} AND g.min_lat <= {n_out} AND g.max_lat >= {s_out}"
+    return [overlap, f"(({inside}) OR ({exact}))"]
+
+
+def _geo(table: str, q: Query, spatial: Collection[str], params: list[Any]) -> tuple[str, list[str]]:
+    """The FROM clause and the geo conditions (see ``sqlite_geo`` for how the R*Tree decides rows).
+
+    With an R*Tree on a queried field, the query starts from it (CROSS JOIN
+    fixes that loop order) and reads only the rows in the query's box. A radius
+    gives a box unless it reaches a pole or the antimeridian: it then scans.
+    """
+    box = None if q.near is None else near_box(q.near.lon, q.near.lat, q.near.radius_m)
+    usable = [w.field for w in (q.within,) if w is not None] + ([q.near.field] if q.near and box else [])
+    field = next((f for f in usable if f in spatial), None)
+    where: list[str] = []
+    if q.near is not None:
+        where += _near(q.near, q.near.field == field, params)
+        if box is not None and q.near.field == field:
+            x0, y0, x1, y1 = (_bind(params, v) for v in box)
+            where += [f"g.min_lon <= {x1}", f"g.max_lon >= {x0}", f"g.min_lat <= {y1}", f"g.max_lat >= {y0}"]
+    if q.within is not None:
+        where += _within(q.within, q.within.field == field, params)
+    if field is None:
+        return f'"{table}"', where
+    source = (
+        f'"{geo_table(table, field)}" AS g CROSS JOIN "{geo_key_table(table)}" AS k ON k.rid = g.rid '
+        f'CROSS JOIN "{table}" ON pk = k.doc_pk AND id = k.doc_id'
+    )
+    return source, where
+
+
+def order_rows(rows: list[Any], descending: bool) -> None:
+    """Sort fetched rows by their trailing key columns, as the SQL's ORDER BY would.
+
+    The keys within one type rank are all numbers or all text, and Python orders
+    those as SQLite does (text by code point, which is UTF-8 byte order).
+    """
+    rows.sort(key=lambda row: tuple(row[2:]), reverse=descending)
+
+
+def select_sql(
+    table: str, q: Query, pk: str | None, now: float, spatial: Collection[str] = ()
+) -> tuple[str, list[Any], int]:
     """SQL selecting one page (``limit + 1`` rows, to know whether more follow).
 
-    Returns the SQL, its parameters (positional ``?NNN``) and how many trailing
-    columns form the sort key that ``encode_cursor`` takes from the last row.
+    ``spatial`` names the fields that have an R*Tree (the container's spatial
+    paths). Returns the SQL, its parameters (positional ``?NNN``) and how many
+    trailing columns form the sort key that ``encode_cursor`` takes from the last row.
     """
     if q.limit < 1:
         raise ValueError("limit must be at least 1")
@@ -148,15 +223,8 @@ def select_sql(table: str, q: Query, pk: str | None, now: float) -> tuple[str, l
     if pk is not None:
         where.append(f"pk = {_bind(params, pk)}")
     where += [_condition(f, params) for f in q.filters]
-    if q.near is not None:
-        n = q.near
-        path = json_path(n.field)
-        t, lon, lat = (_bind(params, path + s) for s in (".type", ".coordinates[0]", ".coordinates[1]"))
-        qlon, qlat, r = (_bind(params, v) for v in (n.lon, n.lat, n.radius_m))
-        where.append(
-            f"(json_extract(body, {t}) = 'Point' AND "
-            f"haversine(json_extract(body, {lon}), json_extract(body, {lat}), {qlon}, {qlat}) <= {r})"
-        )
+    source, geo = _geo(table, q, spatial, params)
+    where += geo
     keys = ["pk", "id"]
     if q.order_by is not None:
         p = _bind(params, json_path(q.order_by))
@@ -168,8 +236,13 @@ def select_sql(table: str, q: Query, pk: str | None, now: float) -> tuple[str, l
         marks = [_bind(params, value) for value in cursor]
         where.append(f"({', '.join(keys)}) {'<' if q.descending else '>'} ({', '.join(marks)})")
     limit = _bind(params, q.limit + 1)
-    sql = (
-        f'SELECT body, etag, {", ".join(keys)} FROM "{table}" WHERE {" AND ".join(where)} '
-        f"ORDER BY {', '.join(f'{k} {direction}' for k in keys)} LIMIT {limit}"
+    # Two phases: choose the page on the keys alone, then fetch the bodies by rowid. Sorting
+    # whole bodies copies them through SQLite's sorter (most of a geo query's time), so the
+    # caller puts the fetched rows back in key order (``order_rows``).
+    page = (
+        f'SELECT "{table}".rowid AS r, {", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))} FROM {source} '
+        f"WHERE {' AND '.join(where)} ORDER BY {', '.join(f'{k} {direction}' for k in keys)} LIMIT {limit}"
     )
+    named = ", ".join(f"p.k{i}" for i in range(len(keys)))
+    sql = f'SELECT t.body, t.etag, {named} FROM ({page}) AS p CROSS JOIN "{table}" AS t ON t.rowid = p.r'
     return sql, params, len(keys)

@@ -1,0 +1,181 @@
+"""Map search: the stations in an area that match the filters, nearest first, a page at a time.
+
+Filters the store can evaluate go into its query (one standard, minimum power,
+price, rating, provider); the rest run here on the ranked candidates, walked
+lazily from the cursor until the page is full: several standards, the text, a
+connector that has both the standard and the power asked for, and
+``availableNow`` (such a connector whose effective status is ``Available``:
+``Unknown`` never counts).
+
+The continuation token is the last result's ``(rank distance, id)`` and a
+fingerprint of the search, so a page starts exactly after the previous one (no
+duplicates, no gaps, even if stations appear or change status in between) and
+a token from another search is refused (400 ``invalid_continuation_token``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import Field, ValidationError
+
+from shared.domain.availability import effective_status
+from shared.domain.errors import MalformedRequest
+from shared.domain.geo import GeoPoint
+from shared.domain.model import ApiModel
+from shared.domain.stations import Address, ConnectorStandard, ConnectorStatus, PriceSummary, Station
+from shared.ports.store import DocumentStore, Filter
+from shared.repositories.station_search import Area, Candidate, find_candidates
+
+__all__ = ["Availability", "RatingSummary", "SearchStations", "StationSearchResult", "search_stations"]
+
+log = logging.getLogger("wattsup.search")
+
+
+@dataclass(frozen=True)
+class SearchStations:
+    area: Area
+    standards: frozenset[ConnectorStandard] = frozenset()
+    min_power_kw: float | None = None
+    available_now: bool = False
+    max_price_per_kwh: float | None = None
+    min_rating: float | None = None
+    provider_id: str | None = None
+    text: str | None = None
+    limit: int = 20
+    continuation_token: str | None = None
+
+    def fingerprint(self) -> str:
+        """What decides the results and their order (not the page size): a token belongs to one search."""
+        a, text = self.area, (self.text or "").casefold()
+        parts: tuple[object, ...] = (a.origin, a.near, a.within, sorted(self.standards), self.min_power_kw)
+        parts += (self.available_now, self.max_price_per_kwh, self.min_rating, self.provider_id, text)
+        return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+class Availability(ApiModel):
+    available: int = Field(description="connectors whose effective status is Available now")
+    total: int
+
+
+class RatingSummary(ApiModel):
+    average: float | None
+    count: int
+
+
+class StationSearchResult(ApiModel):
+    id: str
+    name: str
+    address: Address
+    location: GeoPoint
+    distance_m: int = Field(description="metres from the search point (a bbox's centre), rounded")
+    provider_id: str
+    provider_name: str
+    promoted: bool = Field(description="featured now: ranked as if up to 20 % (at most 1 km) nearer")
+    availability: dict[ConnectorStandard, Availability]
+    max_power_kw: float
+    price_summary: PriceSummary | None
+    rating: RatingSummary
+
+
+def _store_filters(cmd: SearchStations) -> list[Filter]:
+    filters = []
+    if cmd.provider_id is not None:
+        filters.append(Filter("providerId", "eq", cmd.provider_id))
+    if cmd.min_power_kw is not None:
+        filters.append(Filter("maxPowerKw", "ge", cmd.min_power_kw))
+    if cmd.max_price_per_kwh is not None:
+        filters.append(Filter("energyPricePerKwh", "le", cmd.max_price_per_kwh))
+    if cmd.min_rating is not None:
+        filters.append(Filter("ratingAverage", "ge", cmd.min_rating))
+    if len(cmd.standards) == 1:  # the store has no "contains any of": several are checked here
+        filters.append(Filter("standards", "contains", str(next(iter(cmd.standards)))))
+    return filters
+
+
+def _matches(cmd: SearchStations, station: Station, now: datetime) -> bool:
+    if cmd.text is not None:
+        needle = cmd.text.casefold()
+        if not any(needle in s.casefold() for s in (station.name, station.address.street, station.address.city)):
+            return False
+    if not (cmd.standards or cmd.min_power_kw is not None or cmd.available_now):
+        return True
+    return any(
+        (not cmd.standards or c.standard in cmd.standards)
+        and (cmd.min_power_kw is None or c.max_power_kw >= cmd.min_power_kw)
+        and (not cmd.available_now or effective_status(station, c, now) is ConnectorStatus.AVAILABLE)
+        for c in station.connectors
+    )
+
+
+def _result(candidate: Candidate, station: Station, now: datetime) -> StationSearchResult:
+    availability: dict[ConnectorStandard, Availability] = {}
+    for c in station.connectors:
+        slot = availability.setdefault(c.standard, Availability(available=0, total=0))
+        slot.total += 1
+        slot.available += effective_status(station, c, now) is ConnectorStatus.AVAILABLE
+    return StationSearchResult(
+        id=station.id,
+        name=station.name,
+        address=station.address,
+        location=station.location,
+        distance_m=round(candidate.distance_m),
+        provider_id=station.provider_id,
+        provider_name=station.provider_name,
+        promoted=candidate.promoted,
+        availability=availability,
+        max_power_kw=station.max_power_kw,
+        price_summary=station.price_summary,
+        rating=RatingSummary(average=station.rating_average, count=station.rating_count),
+    )
+
+
+def _token(key: tuple[float, str], fingerprint: str) -> str:
+    raw = json.dumps({"r": key[0], "i": key[1], "q": fingerprint}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _after(token: str, fingerprint: str) -> tuple[float, str]:
+    refused = MalformedRequest("The continuation token is not from this search.", code="invalid_continuation_token")
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token.encode()))
+        key = (float(data["r"]), str(data["i"]))
+        same = data["q"] == fingerprint
+    except (binascii.Error, ValueError, TypeError, KeyError) as exc:
+        raise refused from exc
+    if not same:
+        raise refused
+    return key
+
+
+async def search_stations(
+    cmd: SearchStations, *, store: DocumentStore, now: datetime, member_of: str | None = None
+) -> tuple[list[StationSearchResult], str | None]:
+    """One page of results and the token for the next (None on the last page)."""
+    fingerprint = cmd.fingerprint()
+    after = None if cmd.continuation_token is None else _after(cmd.continuation_token, fingerprint)
+    candidates = await find_candidates(store, cmd.area, _store_filters(cmd), now=now, member_of=member_of)
+    start = 0 if after is None else bisect.bisect_right([c.key for c in candidates], after)
+    page: list[StationSearchResult] = []
+    last: Candidate | None = None
+    for candidate in candidates[start:]:
+        try:
+            station = Station.model_validate(candidate.doc)
+        except ValidationError:  # one malformed document must not break the map around it
+            log.warning("station %s does not validate; left out of search", candidate.id)
+            continue
+        if not _matches(cmd, station, now):
+            continue
+        if len(page) == cmd.limit:
+            assert last is not None
+            return page, _token(last.key, fingerprint)
+        page.append(_result(candidate, station, now))
+        last = candidate
+    return page, None
