@@ -10,8 +10,8 @@ from shared.domain.tariffs import Tariff, TariffCreate, TariffDetail, TariffVers
 from shared.http.endpoint import Call
 from shared.http.paging import ListQuery, Paged
 from shared.http.reply import Reply
-from shared.services import tariffs
-from shared.services.tariffs import TariffAttach
+from shared.services import station_prices, tariffs
+from shared.services.station_prices import TariffAttach
 
 ADMINS = (Role.PROVIDER_ADMIN,)
 MEMBERS = (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF)
@@ -112,7 +112,7 @@ async def read_tariff_version(call: Call) -> TariffVersion:
 )
 async def attach_tariff(call: Call) -> Reply:
     d = call.deps
-    station = await tariffs.attach_tariff(
+    station = await station_prices.attach_tariff(
         call.route["stationId"], call.body, who=call.principal, store=d.store, clock=d.clock
     )
     return Reply(station, headers={"ETag": station.etag or ""})

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Literal
 
 from functions.stations import api
+from shared.domain.charger_api import ChargerCreate, ChargerPublic, ChargerUpdate, PasswordRotation
 from shared.domain.chargers import Charger
 from shared.domain.principal import Role
 from shared.http.endpoint import Call
 from shared.http.paging import ListQuery, Paged
 from shared.http.reply import Reply
 from shared.services import chargers
-from shared.services.chargers import ChargerCreate, ChargerPublic, ChargerUpdate, PasswordRotation
 
 PROVIDER_ROLES = (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from functions.stations import api
 from shared.domain.principal import Role
+from shared.domain.station_api import StationCreate, StationUpdate, StationView
 from shared.domain.stations import Lifecycle, Station
 from shared.http.auth import Auth
 from shared.http.endpoint import Call
 from shared.http.paging import ListQuery, Paged
 from shared.http.reply import Reply
 from shared.services import stations
-from shared.services.stations import StationCreate, StationUpdate, StationView
 
 PROVIDER_ROLES = (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF)
 

@@ -11,14 +11,16 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from shared.domain.charger_api import ChargerCreate
 from shared.domain.errors import Conflict
 from shared.domain.principal import Principal
 from shared.domain.promotions import FeaturedPeriod
+from shared.domain.station_api import StationCreate
 from shared.domain.stations import Address, OpeningHours, RegularHours
 from shared.domain.tariffs import TariffCreate
 from shared.domain.users import RfidTagCreate, UserRegister, email_key
 from shared.repositories.users import find_by_email, get_user
-from shared.services import chargers, promotions, providers, stations, tariffs
+from shared.services import chargers, promotions, providers, station_prices, stations, tariffs
 from shared.services.accounts import register_user
 from shared.services.demo_network import DemoProvider, DemoStation, demo_network
 from shared.services.rfid_tags import add_tag
@@ -88,7 +90,7 @@ async def _station(deps: Deps, who: Principal, demo: DemoStation, tariff_id: str
         if demo.twentyfourseven
         else [RegularHours(weekday=d, period_begin="07:00", period_end="22:00") for d in range(1, 7)],
     )
-    cmd = stations.StationCreate(
+    cmd = StationCreate(
         name=demo.name,
         address=Address(street=demo.street, city=demo.city, postal_code=demo.postal_code, country="DE"),
         location={"type": "Point", "coordinates": (demo.lon, demo.lat)},
@@ -103,7 +105,7 @@ async def _station(deps: Deps, who: Principal, demo: DemoStation, tariff_id: str
             {"connectorId": i, "standard": s, "powerType": p, "maxPowerKw": kw}
             for i, (s, p, kw) in enumerate(charger.connectors, start=1)
         ]
-        spec = chargers.ChargerCreate.model_validate(
+        spec = ChargerCreate.model_validate(
             {
                 "identity": charger.identity,
                 "vendor": charger.vendor,
@@ -113,8 +115,8 @@ async def _station(deps: Deps, who: Principal, demo: DemoStation, tariff_id: str
             }
         )
         await chargers.create_charger(station.id, spec, who=who, deps=deps)
-    attach = tariffs.TariffAttach(tariff_id=tariff_id)
-    await tariffs.attach_tariff(station.id, attach, who=who, store=deps.store, clock=deps.clock)
+    attach = station_prices.TariffAttach(tariff_id=tariff_id)
+    await station_prices.attach_tariff(station.id, attach, who=who, store=deps.store, clock=deps.clock)
     return station.id
 
 

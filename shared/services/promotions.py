@@ -25,7 +25,7 @@ from shared.ports.store import DocumentStore, PreconditionFailed
 from shared.repositories import promotions as repo
 from shared.repositories.providers import require_active_provider
 from shared.repositories.stations import get_station, read_station
-from shared.services.tariffs import ATTEMPTS, change_station
+from shared.services.station_prices import ATTEMPTS, change_station
 
 __all__ = [
     "FeaturedStation",

@@ -16,7 +16,7 @@ from shared.domain.tariffs import TariffCreate, TariffVersionCreate
 from shared.repositories.chargers import add_charger, get_charger
 from shared.repositories.stations import add_station, get_station, rebuild_connectors
 from shared.repositories.tariffs import get_tariff_version
-from shared.services import tariffs
+from shared.services import station_prices, tariffs
 from tests.providers_fixture import create_provider, driver, platform_admin, set_provider_status
 
 
@@ -337,8 +337,8 @@ class TestTenancy:
             cmd = TariffVersionCreate.model_validate(version_body("0.5"))
             await tariffs.add_version(tariff["id"], cmd, if_match=None, who=staff, store=store, clock=clock)
         with pytest.raises(Forbidden):
-            cmd = tariffs.TariffAttach(tariff_id=tariff["id"])
-            await tariffs.attach_tariff(station.id, cmd, who=staff, store=store, clock=clock)
+            cmd = station_prices.TariffAttach(tariff_id=tariff["id"])
+            await station_prices.attach_tariff(station.id, cmd, who=staff, store=store, clock=clock)
 
     async def test_each_endpoint_with_each_caller(self, functions, deps, acme, rival):
         tariff = await new_tariff(functions, acme)

@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from shared.domain.errors import InvalidInput
-from shared.domain.tariffs import TariffCreate, TariffVersionCreate, check_tariff, energy_price, summarise
+from shared.domain.tariff_rules import check_tariff
+from shared.domain.tariff_summary import energy_price, summarise
+from shared.domain.tariffs import TariffCreate, TariffVersionCreate
 
 
 def component(kind="ENERGY", price="0.39", **extra):
