@@ -24,6 +24,7 @@ from local_host.discovery import discover
 from local_host.hostconfig import load_host_json, settings_values
 from local_host.http_bridge import HttpBridge
 from local_host.middleware import RequestLog
+from local_host.ocpp_relay import OcppMount, OcppRelay, mount
 from local_host.timers import TimerRunner
 from local_host.uvicorn_server import EmbeddedUvicorn
 from shared.adapters.embedded.local_bus import LocalBus
@@ -51,6 +52,7 @@ class LocalHost:
         retry_max_seconds: float = 60.0,
         stop_grace_seconds: float = 5.0,
         extra_routes: Sequence[BaseRoute] = (),
+        ocpp: OcppMount | None = None,
     ) -> None:
         self.settings = s = settings or load_settings()
         self._owns_bus = bus is None  # a bus the caller passed stays open for it to inspect
@@ -72,7 +74,10 @@ class LocalHost:
         self._poll, self._timers, self._grace = poll, timers, stop_grace_seconds
         self._bridge = HttpBridge(self.functions.http, self.host_json.route_prefix)
         # HTTP functions first; the admin endpoint, extra routes (WebSocket relay, static files) and 404 after
-        self._others = Starlette(routes=[self.admin.route(), *extra_routes])
+        # ocpp: the charger function's Web PubSub stand-in at /ocpp/{chargerId} (DESIGN section 6)
+        self.ocpp: OcppRelay | None = mount(self.functions, self.host_json.route_prefix, ocpp) if ocpp else None
+        relay = [self.ocpp.route()] if self.ocpp else []
+        self._others = Starlette(routes=[self.admin.route(), *relay, *extra_routes])
         self.asgi = RequestLog(self._dispatch)
         self._http = EmbeddedUvicorn(self.asgi, host, port, stop_grace_seconds)
 

@@ -1,0 +1,207 @@
+"""``ws://127.0.0.1:7071/ocpp/<chargerId>``: the local stand-in for Azure Web PubSub.
+
+Each charger socket becomes the CloudEvents requests Web PubSub would send to
+the charger HTTP function (shared/http/webpubsub.py): the abuse-protection
+``OPTIONS`` once, then ``connect`` (a 4xx answer is returned as the handshake's
+HTTP response, as the service does), ``connected``, one ``message`` per frame
+(a non-empty response is the reply frame; a failed one drops the socket) and
+always ``disconnected``. The path's charger id is passed as the ``chargerId``
+query value, as a gateway rewrite in front of Web PubSub would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import parse_qs
+
+import azure.functions as func
+from starlette.responses import Response
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from local_host.discovery import Discovered, HttpFunction
+from local_host.http_bridge import encode_response
+from local_host.invoke import call_user_function
+from shared.http import webpubsub as wps
+
+__all__ = ["Invoke", "OcppMount", "OcppRelay", "function_invoker", "mount"]
+
+log = logging.getLogger("local_host.ocpp")
+Invoke = Callable[[func.HttpRequest], Awaitable[object]]
+Answer = tuple[int, dict[str, str], bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class OcppMount:
+    """LocalHost's ``ocpp=``: which HTTP function is the Web PubSub event handler, and its hub and key."""
+
+    function: str
+    access_key: str
+    hub: str = "ocpp"
+    origin: str = "localhost"
+
+
+def mount(functions: Discovered, route_prefix: str, options: OcppMount) -> OcppRelay | None:
+    """The relay for the named function (case-insensitive, as the host matches names); None if absent."""
+    found = next((f for f in functions.http if f.name.lower() == options.function.lower()), None)
+    if found is None:
+        log.warning("no HTTP function named %s: the OCPP WebSocket endpoint is off", options.function)
+        return None
+    prefix = "/" + route_prefix.strip("/") if route_prefix.strip("/") else ""
+    path = f"{prefix}/{found.route.strip('/')}"
+    return OcppRelay(function_invoker(found), options.hub, options.access_key, path, options.origin)
+
+
+def _json_object(payload: bytes) -> dict[str, object]:
+    try:
+        data = json.loads(payload) if payload.strip() else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def function_invoker(function: HttpFunction) -> Invoke:
+    """Call a discovered HTTP function directly, as the Functions host would for its route."""
+
+    async def invoke(req: func.HttpRequest) -> object:
+        return await call_user_function(function.fn, function.arg_name, req, function.name)
+
+    return invoke
+
+
+class OcppRelay:
+    def __init__(
+        self, invoke: Invoke, hub: str, access_key: str, upstream_path: str, origin: str = "localhost"
+    ) -> None:
+        self.invoke, self.hub, self.access_key, self.path, self.origin = invoke, hub, access_key, upstream_path, origin
+        self._sockets: dict[str, tuple[WebSocket, asyncio.Lock]] = {}
+        self._validated = False
+
+    def route(self, path: str = "/ocpp/{chargerId}") -> WebSocketRoute:
+        return WebSocketRoute(path, self._serve)
+
+    @property
+    def connections(self) -> list[str]:
+        return list(self._sockets)
+
+    async def send_to_connection(self, connection_id: str, text: str) -> bool:
+        """Send a text frame (Web PubSub's send_to_connection); False if the socket is gone."""
+        found = self._sockets.get(connection_id)
+        if found is None:
+            return False
+        async with found[1]:
+            try:
+                await found[0].send_text(text)
+            except (RuntimeError, OSError, WebSocketDisconnect):
+                return False
+        return True
+
+    async def close_connection(self, connection_id: str, reason: str = "") -> bool:
+        found = self._sockets.get(connection_id)
+        if found is None:
+            return False
+        async with found[1]:
+            try:
+                await found[0].close(1000, reason)
+            except (RuntimeError, OSError):
+                return False
+        return True
+
+    async def _call(self, method: str, ce_type: str, cid: str, body: bytes, ctype: str, **ce: str | None) -> Answer:
+        headers = {"webhook-request-origin": self.origin}
+        if method == "POST":
+            name = ce_type.rsplit(".", 1)[-1]
+            headers |= {"content-type": ctype, "ce-specversion": "1.0", "ce-type": ce_type,
+                        "ce-source": f"/hubs/{self.hub}/client/{cid}", "ce-id": uuid.uuid4().hex,
+                        "ce-time": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+                        "ce-signature": wps.sign(cid, [self.access_key]), "ce-connectionid": cid,
+                        "ce-hub": self.hub, "ce-eventname": name}  # fmt: skip
+            headers |= {f"ce-{k.lower()}": v for k, v in ce.items() if v}
+        req = func.HttpRequest(method, f"http://127.0.0.1{self.path}", headers=headers, params={}, body=body)
+        try:
+            status, raw, payload = encode_response(await self.invoke(req))
+        except Exception:
+            log.exception("the charger function raised on %s", ce_type or method)
+            return 500, {}, b""
+        return status, {k.decode("latin-1"): v.decode("latin-1") for k, v in raw}, payload
+
+    async def _validate(self) -> bool:
+        if not self._validated:
+            status, headers, _ = await self._call("OPTIONS", "", "", b"", "")
+            allowed = headers.get("webhook-allowed-origin", "")
+            self._validated = 200 <= status < 300 and allowed in ("*", self.origin)
+            if not self._validated:
+                log.error("the charger function refused the abuse-protection check (%s, %r)", status, allowed)
+        return self._validated
+
+    async def _serve(self, ws: WebSocket) -> None:
+        cid, charger = str(uuid.uuid4()), ws.path_params["chargerId"]
+        query = parse_qs(ws.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        query["chargerId"] = [charger]
+        headers: dict[str, list[str]] = {}
+        for k, v in ws.scope["headers"]:
+            headers.setdefault(k.decode("latin-1"), []).append(v.decode("latin-1"))
+        offered: list[str] = list(ws.scope.get("subprotocols") or [])
+        body = {"claims": {}, "query": query, "headers": headers, "subprotocols": offered, "clientCertificates": []}
+        if not await self._validate():
+            await self._deny(ws, 502)
+            return
+        status, _, payload = await self._call("POST", wps.CONNECT, cid, json.dumps(body).encode(), "application/json")
+        if not 200 <= status < 300:
+            await self._deny(ws, status if 400 <= status < 500 else 500, payload if status < 500 else b"")
+            return
+        chosen = _json_object(payload) if status == 200 else {}
+        subprotocol, user_id = str(chosen.get("subprotocol") or "") or None, str(chosen.get("userId") or "") or None
+        if subprotocol is not None and subprotocol not in offered:
+            log.error("the charger function chose subprotocol %r, not offered by %s", subprotocol, charger)
+            await self._deny(ws, 500)
+            return
+        await ws.accept(subprotocol)
+        lock = asyncio.Lock()
+        self._sockets[cid] = (ws, lock)
+        ce = {"userId": user_id, "subprotocol": subprotocol}
+        reason = "closed"
+        try:
+            await self._call("POST", wps.CONNECTED, cid, b"{}", "application/json", **ce)
+            while True:
+                frame = await ws.receive()
+                if frame["type"] == "websocket.disconnect":
+                    reason = f"closed by the client ({frame.get('code', 1005)})"
+                    break
+                text, data = frame.get("text"), frame.get("bytes")
+                if text is not None:
+                    frame_body, ctype = text.encode(), "text/plain"
+                else:
+                    frame_body, ctype = data or b"", "application/octet-stream"
+                status, answer, reply = await self._call("POST", wps.MESSAGE, cid, frame_body, ctype, **ce)
+                if not 200 <= status < 300:
+                    reason = f"the message event failed with {status}"
+                    async with lock:
+                        await ws.close(1011, "upstream failed")
+                    break
+                if reply:
+                    async with lock:
+                        if answer.get("content-type", "").startswith("application/octet-stream"):
+                            await ws.send_bytes(reply)
+                        else:
+                            await ws.send_text(reply.decode("utf-8"))
+        except (WebSocketDisconnect, RuntimeError, OSError) as exc:
+            reason = f"connection lost: {exc!r}"
+        finally:
+            self._sockets.pop(cid, None)
+            disconnected = json.dumps({"reason": reason}).encode()
+            await asyncio.shield(self._call("POST", wps.DISCONNECTED, cid, disconnected, "application/json", **ce))
+
+    @staticmethod
+    async def _deny(ws: WebSocket, status: int, body: bytes = b"") -> None:
+        # Web PubSub returns the function's 4xx as the handshake's response; close(1008) is a 403
+        if "websocket.http.response" in ws.scope.get("extensions", {}):
+            await ws.send_denial_response(Response(body, status_code=status, media_type="text/plain"))
+        elif ws.client_state is WebSocketState.CONNECTING:
+            await ws.close(1008)
