@@ -50,6 +50,7 @@ __all__ = [
     "Query",
     "StoreError",
     "Within",
+    "projected_paths",
 ]
 
 Document = dict[str, Any]
@@ -142,6 +143,16 @@ class Query:
     ``partition_key`` restricts the query to one partition. ``limit`` caps one
     page; a page may hold fewer items even when more follow, so callers page on
     ``Page.continuation`` until it is None.
+
+    ``fields`` projects the results (None: whole documents). Each is a dotted
+    camelCase path (``location``, ``address.city``); a result then holds only
+    those fields, nested as in the document (``{"address": {"city": ...}}``),
+    plus ``id`` and the partition key field. A field a document lacks is absent
+    from its result, as in Cosmos, and so is an enclosing object none of whose
+    requested fields it has; a path through an array or a scalar is missing. A
+    path below another requested path adds nothing. Projected results carry no
+    ``_etag``: they are for reading, not for writing back. Filters and
+    ``order_by`` still see the whole document.
     """
 
     filters: tuple[Filter, ...] = ()
@@ -152,6 +163,7 @@ class Query:
     partition_key: Any = None
     near: Near | None = None
     within: Within | None = None
+    fields: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -180,3 +192,17 @@ class DocumentStore(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+def projected_paths(fields: tuple[str, ...], partition_key: str) -> list[tuple[str, ...]]:
+    """The paths a projection reads, as segment tuples: ``id`` and the partition key added,
+    duplicates and paths below another requested path dropped, in a stable order.
+
+    For the adapters, so both build the same shape (see ``Query.fields``).
+    """
+    paths = sorted({tuple(f.split(".")) for f in ("id", partition_key, *fields)}, key=lambda p: (len(p), p))
+    kept: list[tuple[str, ...]] = []
+    for path in paths:
+        if not any(path[: len(k)] == k for k in kept):
+            kept.append(path)
+    return kept

@@ -6,6 +6,8 @@ active); this module reads the matching documents and ranks them. The store
 cannot order by distance, so every candidate is read and sorted here: at most
 ``CANDIDATE_CAP`` of them, beyond which the search is refused as too broad
 rather than answered from an arbitrary subset (which would drop near stations).
+Ranking needs only ``RANK_FIELDS``, so callers may read the candidates as that
+projection (``fields``) and then only the page's stations in full (``read_stations``).
 
 Rank distance = distance - min(20 % of it, 1 km) while a station is featured
 (``featuredFrom <= now < featuredUntil``): a bounded boost, so a promoted
@@ -24,12 +26,14 @@ from shared.domain.errors import InvalidInput
 from shared.domain.geo import distance_m
 from shared.ports.store import Document, DocumentStore, Filter, Near, Query, Within
 
-__all__ = ["CANDIDATE_CAP", "Area", "Candidate", "find_candidates", "rank_distance"]
+__all__ = ["CANDIDATE_CAP", "RANK_FIELDS", "Area", "Candidate", "find_candidates", "rank_distance", "read_stations"]
 
 S = "stations"
 # Bounds one search's work: a 10 km radius in a dense city holds a few hundred stations.
 CANDIDATE_CAP = 5_000
 BOOST_SHARE, BOOST_MAX_M = 0.2, 1_000.0
+# What ranking reads (id comes with every projection): a candidate's projection holds at least these.
+RANK_FIELDS = ("providerId", "location", "featuredFrom", "featuredUntil")
 _VISIBLE = (
     Filter("type", "eq", "station"),
     Filter("lifecycle", "eq", "active"),
@@ -122,20 +126,46 @@ async def find_candidates(
     now: datetime,
     member_of: str | None = None,
     cap: int | None = None,
+    fields: Sequence[str] | None = None,
 ) -> list[Candidate]:
     """Every station in ``area`` matching ``filters`` that the caller may see, by (rank distance, id).
 
     Public stations for everyone; a provider's private ones too when the caller
     is one of its members (``member_of``), read from that provider's partition.
     Raises ``InvalidInput`` (``search_too_broad``) past ``cap`` (default ``CANDIDATE_CAP``) candidates.
+    With ``fields``, each candidate's ``doc`` is the projection on ``RANK_FIELDS`` plus those.
     """
     cap = CANDIDATE_CAP if cap is None else cap
+    projection = None if fields is None else tuple(dict.fromkeys((*RANK_FIELDS, *fields)))
     # One page of cap + 1 when the store allows: SQLite then answers in a single statement.
     # The caller's filters first: they are the selective ones, and SQLite tests terms in order.
-    base = Query((*filters, *_VISIBLE), near=area.near, within=area.within, limit=cap + 1)
+    base = Query((*filters, *_VISIBLE), near=area.near, within=area.within, limit=cap + 1, fields=projection)
     docs: dict[tuple[str, str], Document] = {}
     await _read(store, replace(base, filters=(*base.filters, Filter("access", "eq", "public"))), cap, docs)
     if member_of is not None:
         private = (*base.filters, Filter("access", "eq", "private"), Filter("providerId", "eq", member_of))
         await _read(store, replace(base, filters=private, partition_key=member_of), cap, docs)
     return sorted((_candidate(doc, area.origin, now) for doc in docs.values()), key=_order)
+
+
+async def read_stations(store: DocumentStore, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Document]:
+    """The stations at these ``(providerId, id)`` keys, in full, by key; a missing one is left out.
+
+    One query, ``id in [...]`` and ``providerId in [...]``, which SQLite answers from
+    its primary key (no scan, no JSON test): faster there than one point read per
+    station, each a round trip to the store's thread. The two lists may pair an id
+    with a partition not asked for, so only the keys asked for are kept.
+    """
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    ids, providers = sorted({k[1] for k in wanted}), sorted({k[0] for k in wanted})
+    query = Query((Filter("id", "in", ids), Filter("providerId", "in", providers)), limit=len(wanted) + 1)
+    found: dict[tuple[str, str], Document] = {}
+    continuation: str | None = None
+    while True:
+        page = await store.query(S, replace(query, continuation=continuation))
+        found.update(((d["providerId"], d["id"]), d) for d in page.items if (d["providerId"], d["id"]) in wanted)
+        continuation = page.continuation
+        if continuation is None:
+            return found

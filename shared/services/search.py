@@ -7,6 +7,13 @@ connector that has both the standard and the power asked for, and
 ``availableNow`` (such a connector whose effective status is ``Available``:
 ``Unknown`` never counts).
 
+Candidates are ranked on a projection (``RANK_FIELDS``, plus the name and
+address when there is a text to look for, so that most misses are dropped
+before any full read); only the stations the page walks past are then read in
+full, a batch at a time, and validated and matched exactly as before. So the
+results are those of ranking and filtering whole documents, at the cost of one
+more store round trip (rarely more) for a page.
+
 The continuation token is the last result's ``(rank distance, id)`` and a
 fingerprint of the search, so a page starts exactly after the previous one (no
 duplicates, no gaps, even if stations appear or change status in between) and
@@ -21,6 +28,8 @@ import bisect
 import hashlib
 import json
 import logging
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,8 +40,8 @@ from shared.domain.errors import MalformedRequest
 from shared.domain.geo import GeoPoint
 from shared.domain.model import ApiModel
 from shared.domain.stations import Address, ConnectorStandard, ConnectorStatus, PriceSummary, Station
-from shared.ports.store import DocumentStore, Filter
-from shared.repositories.station_search import Area, Candidate, find_candidates
+from shared.ports.store import Document, DocumentStore, Filter
+from shared.repositories.station_search import Area, Candidate, find_candidates, read_stations
 
 __all__ = ["Availability", "RatingSummary", "SearchStations", "StationSearchResult", "search_stations"]
 
@@ -115,6 +124,25 @@ def _matches(cmd: SearchStations, station: Station, now: datetime) -> bool:
     )
 
 
+_TEXT_FIELDS = ("name", "address.street", "address.city")
+
+
+def _may_match_text(needle: str, doc: Document) -> bool:
+    """False only when the projected name and address surely miss ``needle`` (``_matches`` decides)."""
+    address = doc.get("address")
+    texts = [doc.get("name"), *(address.get(k) for k in ("street", "city"))] if isinstance(address, dict) else []
+    if len(texts) != 3 or not all(isinstance(t, str) for t in texts):
+        return True  # unusual: let validation and _matches rule on the whole document
+    return any(needle in str(t).casefold() for t in texts)
+
+
+def _visible(station: Station, member_of: str | None) -> bool:
+    """What the store query asked for, again on the whole document: it may have changed since."""
+    if station.lifecycle != "active" or not station.provider_active:
+        return False
+    return station.access == "public" or station.provider_id == member_of
+
+
 def _result(candidate: Candidate, station: Station, now: datetime) -> StationSearchResult:
     availability: dict[ConnectorStandard, Availability] = {}
     for c in station.connectors:
@@ -161,21 +189,41 @@ async def search_stations(
     """One page of results and the token for the next (None on the last page)."""
     fingerprint = cmd.fingerprint()
     after = None if cmd.continuation_token is None else _after(cmd.continuation_token, fingerprint)
-    candidates = await find_candidates(store, cmd.area, _store_filters(cmd), now=now, member_of=member_of)
+    fields = _TEXT_FIELDS if cmd.text is not None else ()
+    filters = _store_filters(cmd)
+    candidates = await find_candidates(store, cmd.area, filters, now=now, member_of=member_of, fields=fields)
     start = 0 if after is None else bisect.bisect_right([c.key for c in candidates], after)
+    walk: Iterator[Candidate] = iter(candidates[start:])
+    if cmd.text is not None:
+        needle = cmd.text.casefold()
+        walk = (c for c in walk if _may_match_text(needle, c.doc))
     page: list[StationSearchResult] = []
     last: Candidate | None = None
-    for candidate in candidates[start:]:
-        try:
-            station = Station.model_validate(candidate.doc)
-        except ValidationError:  # one malformed document must not break the map around it
-            log.warning("station %s does not validate; left out of search", candidate.id)
-            continue
-        if not _matches(cmd, station, now):
-            continue
-        if len(page) == cmd.limit:
-            assert last is not None
-            return page, _token(last.key, fingerprint)
-        page.append(_result(candidate, station, now))
-        last = candidate
-    return page, None
+    seen = kept = 0
+    while True:
+        # Read in full only as many as should fill the page (and show whether one more follows),
+        # scaled by the share kept so far; one batch is the rule, a second one is rare.
+        needed = cmd.limit + 1 - len(page)
+        size = needed if seen == 0 else math.ceil(needed * seen / max(kept, 1)) + 1
+        batch = [c for _, c in zip(range(size), walk, strict=False)]
+        if not batch:
+            return page, None
+        docs = await read_stations(store, [(c.doc["providerId"], c.id) for c in batch])
+        for candidate in batch:
+            seen += 1
+            doc = docs.get((candidate.doc["providerId"], candidate.id))
+            if doc is None:  # deleted since the candidates were read
+                continue
+            try:
+                station = Station.model_validate(doc)
+            except ValidationError:  # one malformed document must not break the map around it
+                log.warning("station %s does not validate; left out of search", candidate.id)
+                continue
+            if not _visible(station, member_of) or not _matches(cmd, station, now):
+                continue
+            kept += 1
+            if len(page) == cmd.limit:
+                assert last is not None
+                return page, _token(last.key, fingerprint)
+            page.append(_result(candidate, station, now))
+            last = candidate

@@ -294,6 +294,53 @@ async def test_near(stations: DocumentStore) -> None:
     assert sorted(await ids(stations, Query(near=Near("location", *PARIS, 500_000)))) == ["s1", "s2", "s3", "s4"]
 
 
+async def test_projection(stations: DocumentStore) -> None:
+    """Only the fields asked for, nested as stored, plus id and the partition key; missing ones absent."""
+    fields = ("name", "address.city", "note", "location.coordinates", "missing", "tags.x")
+    found = await all_pages(stations, "stations", Query(fields=fields, order_by="name"))
+    assert found == [
+        {"id": "s1", "providerId": "p1", "name": "Alpha", "address": {"city": "Paris"}, "note": None}
+        | {"location": {"coordinates": list(PARIS)}},
+        {"id": "s2", "providerId": "p1", "name": "Beta", "address": {"city": "Paris"}}
+        | {"location": {"coordinates": [2.2945, 48.8584]}},
+        {"id": "s5", "providerId": "p1", "name": "Delta"},  # no address: no empty {} either
+        {"id": "s3", "providerId": "p2", "name": "Gamma", "address": {"city": "Lyon"}}
+        | {"location": {"coordinates": [4.8357, 45.7640]}},
+        {"id": "s4", "providerId": "p2", "name": "alpha2", "address": {"city": "Paris"}, "note": "x"}
+        | {"location": {"coordinates": [2.3600, 48.8600]}},
+    ]
+
+
+async def test_projection_with_filters_geo_and_paging(stations: DocumentStore) -> None:
+    # Filters and the order see whole documents; a path below a requested one adds nothing.
+    query = Query(
+        filters=(Filter("tags", "contains", "ccs"),),
+        near=Near("location", *PARIS, 500_000),
+        order_by="power",
+        fields=("address", "address.city", "id"),
+        limit=1,
+    )
+    found = await all_pages(stations, "stations", query)
+    assert found == [
+        {"id": "s1", "providerId": "p1", "address": {"city": "Paris"}},
+        {"id": "s3", "providerId": "p2", "address": {"city": "Lyon"}},
+    ]
+    assert await all_pages(stations, "stations", Query(fields=(), partition_key="p2")) in (
+        [{"id": "s3", "providerId": "p2"}, {"id": "s4", "providerId": "p2"}],
+        [{"id": "s4", "providerId": "p2"}, {"id": "s3", "providerId": "p2"}],
+    )
+    with pytest.raises(ValueError):
+        await stations.query("stations", Query(fields=("a b",)))
+
+
+async def test_reading_a_page_by_keys(stations: DocumentStore) -> None:
+    """``id in`` plus ``partitionKey in``: how search reads its page (SQLite answers it from the key)."""
+    query = where(Filter("id", "in", ["s1", "s3", "s9"]), Filter("providerId", "in", ["p1", "p2"]))
+    assert sorted(body(d)["id"] for d in await all_pages(stations, "stations", query)) == ["s1", "s3"]
+    assert await ids(stations, where(Filter("id", "in", ["s1"]), Filter("providerId", "eq", "p2"))) == []
+    assert await ids(stations, where(Filter("id", "eq", "s4"), Filter("providerId", "in", []))) == []
+
+
 async def test_invalid_field_paths_are_refused(store: DocumentStore) -> None:
     with pytest.raises(ValueError):
         await store.query("stations", where(Filter("a b", "eq", 1)))

@@ -2,7 +2,8 @@
 
 Hypothesis draws a sequence of creates, replaces, upserts and deletes (with no,
 current or stale ETags) and a few queries (filters over fields of one JSON type
-each, plus null; one ORDER BY; a partition; random page sizes). Both adapters run
+each, plus null; one ORDER BY; a partition; random page sizes; sometimes a
+projection). Both adapters run
 the same sequence; every outcome and every query result must agree. Results are
 compared as the concatenation of all pages: for ordered queries, the sequence of
 order keys and the set of documents (ties may come in any order).
@@ -71,6 +72,11 @@ queries = st.builds(
     descending=st.booleans(),
     limit=st.integers(1, 6),
     partition_key=st.none() | st.sampled_from(PARTITIONS),
+    # Sometimes a projection: nested paths, overlapping ones, missing ones, the partition key itself.
+    fields=st.none()
+    | st.lists(st.sampled_from(["n", "s", "flag", "tags", "nested", "nested.k", "nested.j", "pk", "id", "x.y"])).map(
+        tuple
+    ),
 )
 
 
@@ -84,6 +90,8 @@ def shared_database(cosmos_standin: CosmosStandin) -> Iterator[str]:
 
 def _field(doc: Document, path: str) -> Any:
     for part in path.split("."):
+        if part not in doc:  # not projected
+            return "<not projected>"
         doc = doc[part]
     return doc
 

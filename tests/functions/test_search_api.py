@@ -17,6 +17,7 @@ from shared.domain.stations import (
     StationConnector,
 )
 from shared.repositories import station_search
+from shared.services import search as search_service
 
 pytestmark = pytest.mark.usefixtures("deps")
 
@@ -282,6 +283,58 @@ class TestPages:
         answer = await search(functions, **near())
         assert answer.status == 422 and answer.json["code"] == "search_too_broad"
         assert len(await found(functions, **near(standard="CCS2", providerId="prv_b"))) == 0
+
+
+class TestProjection:
+    """Candidates are ranked on a projection; only the stations a page walks past are read in full."""
+
+    async def test_only_the_page_and_one_more_are_read_in_full(self, functions, deps, monkeypatch):
+        read: list[int] = []
+        real = search_service.read_stations
+
+        async def counting(store, keys):
+            read.append(len(keys))
+            return await real(store, keys)
+
+        monkeypatch.setattr(search_service, "read_stations", counting)
+        await seed(
+            deps, *(station_doc(f"stn_{n:02d}", lon=east_of(100 * n)[0], lat=east_of(100 * n)[1]) for n in range(30))
+        )
+        assert await found(functions, **near(limit=5)) == [f"stn_{n:02d}" for n in range(5)]
+        assert read == [6]
+
+    async def test_sparse_in_memory_matches_fill_the_page_over_several_reads(self, functions, deps):
+        docs = [
+            station_doc(
+                f"stn_{n:02d}",
+                lon=east_of(100 * n)[0],
+                lat=east_of(100 * n)[1],
+                plugs=(("CCS2", 150.0, AVAILABLE if n % 7 == 3 else CHARGING),),
+                name="Hof" if n % 5 == 0 else None,
+            )
+            for n in range(40)
+        ]
+        await seed(deps, *docs)
+        free = [f"stn_{n:02d}" for n in range(40) if n % 7 == 3]
+        pages, token = [], None
+        while True:
+            params = near(limit=2, availableNow="true") | ({"continuationToken": token} if token else {})
+            answer = await search(functions, **params)
+            assert answer.status == 200, answer.json
+            pages += [i["id"] for i in answer.json["items"]]
+            token = answer.json["continuationToken"]
+            if token is None:
+                break
+        assert pages == free
+        assert await found(functions, **near(q="hof", limit=3)) == ["stn_00", "stn_05", "stn_10"]
+
+    async def test_a_malformed_station_is_left_out_and_the_page_still_fills(self, functions, deps):
+        docs = [station_doc(f"stn_{n}", lon=east_of(100 * n)[0], lat=east_of(100 * n)[1]) for n in range(5)]
+        docs[1]["timeZone"] = None  # no longer a Station: left out, the next one takes its place
+        await seed(deps, *docs)
+        answer = await search(functions, **near(limit=3))
+        assert [i["id"] for i in answer.json["items"]] == ["stn_0", "stn_2", "stn_3"]
+        assert answer.json["continuationToken"]
 
 
 class TestVisibility:

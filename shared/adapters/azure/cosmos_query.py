@@ -22,9 +22,9 @@ import math
 import re
 from typing import Any
 
-from shared.ports.store import ContainerSpec, Filter, Query, Within
+from shared.ports.store import ContainerSpec, Document, Filter, Query, Within, projected_paths
 
-__all__ = ["box_polygon", "build_sql", "prop", "unwrap_token", "wrap_token"]
+__all__ = ["box_polygon", "build_sql", "nest", "projection", "prop", "unwrap_token", "wrap_token"]
 
 _SEGMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _COMPARE = {"eq": "=", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
@@ -112,6 +112,32 @@ def _within(w: Within, bind: _Params) -> str:
     return exact if polygon is None else f"{exact} AND ST_WITHIN({prop(w.field)}, {bind(polygon)})"
 
 
+def projection(spec: ContainerSpec, fields: tuple[str, ...]) -> tuple[str, list[tuple[str, ...]]]:
+    """The SELECT list of a projection (each path under an alias ``f0``, ``f1`` ...) and the paths.
+
+    Flat aliases, not ``SELECT VALUE {"a": {"b": c.a.b}}``: an object literal keeps an
+    enclosing ``{}`` where the document lacks the field, and the port wants it absent.
+    Cosmos leaves an undefined alias out of the row, so ``nest`` rebuilds exactly
+    the fields each document has.
+    """
+    paths = projected_paths(fields, spec.partition_key)
+    return ", ".join(f"{prop('.'.join(p))} AS f{i}" for i, p in enumerate(paths)), paths
+
+
+def nest(row: dict[str, Any], paths: list[tuple[str, ...]]) -> Document:
+    """A projected row (aliases ``f0`` ...) back into the document's nesting."""
+    doc: Document = {}
+    for i, path in enumerate(paths):
+        alias = f"f{i}"
+        if alias not in row:
+            continue
+        target = doc
+        for part in path[:-1]:
+            target = target.setdefault(part, {})
+        target[path[-1]] = row[alias]
+    return doc
+
+
 def build_sql(spec: ContainerSpec, q: Query) -> tuple[str, list[dict[str, Any]]]:
     """The query text and its parameters, ready for ``ContainerProxy.query_items``."""
     if q.limit < 1:
@@ -135,7 +161,8 @@ def build_sql(spec: ContainerSpec, q: Query) -> tuple[str, list[dict[str, Any]]]
         # The port's rule: ordering matches only documents that define the field.
         where.append(f"IS_DEFINED({prop(q.order_by)})")
         order = f" ORDER BY {prop(q.order_by)} {'DESC' if q.descending else 'ASC'}"
-    sql = "SELECT * FROM c" + (f" WHERE {' AND '.join(where)}" if where else "") + order
+    select = "*" if q.fields is None else projection(spec, q.fields)[0]
+    sql = f"SELECT {select} FROM c" + (f" WHERE {' AND '.join(where)}" if where else "") + order
     return sql, bind.items
 
 

@@ -24,7 +24,7 @@ from azure.cosmos.exceptions import (
     CosmosResourceNotFoundError,
 )
 
-from shared.adapters.azure.cosmos_query import build_sql, unwrap_token, wrap_token
+from shared.adapters.azure.cosmos_query import build_sql, nest, projection, unwrap_token, wrap_token
 from shared.containers import CONTAINERS
 from shared.ports.store import (
     ContainerSpec,
@@ -199,7 +199,11 @@ class CosmosDocumentStore:
                 page = await pager.__anext__()
             except StopAsyncIteration:
                 return Page([], None)
-            items = [_out(item) async for item in page]
+            if query.fields is None:
+                items = [_out(item) async for item in page]
+            else:
+                paths = projection(spec, query.fields)[1]
+                items = [nest(item, paths) async for item in page]
         return Page(items, wrap_token(pager.continuation_token))
 
     async def check(self) -> None:

@@ -33,9 +33,18 @@ from shared.adapters.embedded.sqlite_geo import (
     haversine_m,
     near_box,
 )
-from shared.ports.store import Filter, Near, Query, Within
+from shared.ports.store import Filter, Near, Query, Within, projected_paths
 
-__all__ = ["EARTH_RADIUS_M", "decode_cursor", "encode_cursor", "haversine_m", "json_path", "order_rows", "select_sql"]
+__all__ = [
+    "EARTH_RADIUS_M",
+    "decode_cursor",
+    "encode_cursor",
+    "haversine_m",
+    "json_path",
+    "order_rows",
+    "projection_sql",
+    "select_sql",
+]
 
 _SEGMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NUMBER = "('integer','real')"
@@ -90,7 +99,29 @@ def _range(type_sql: str, value_sql: str, sql_op: str, value: Any, params: list[
 _RANGE_OPS = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
-def _condition(f: Filter, params: list[Any]) -> str:
+def _column(f: Filter, pk_field: str | None, params: list[Any]) -> str | None:
+    """``eq``/``in`` on ``id`` or the partition key with string values, on the key columns.
+
+    The same answer as the JSON test (the columns hold the body's id and its partition
+    key as JSON text, and a string's JSON text is unique), but the primary key
+    ``(pk, id)`` can answer it: a read of a page's documents by key is then no scan.
+    """
+    if f.field not in ("id", pk_field) or f.op not in ("eq", "in"):
+        return None
+    values = [f.value] if f.op == "eq" else list(f.value)
+    if not values or not all(isinstance(v, str) for v in values):
+        return None
+    if f.field == pk_field:  # the pk column holds JSON text; id is the plain string
+        column, values = "pk", [json.dumps(v, separators=(",", ":")) for v in values]
+    else:
+        column = "id"
+    return f"{column} IN ({', '.join(_bind(params, v) for v in values)})"
+
+
+def _condition(f: Filter, params: list[Any], pk_field: str | None = None) -> str:
+    column = _column(f, pk_field, params)
+    if column is not None:
+        return column
     p = _bind(params, json_path(f.field))
     type_sql, value_sql = f"json_type(body, {p})", f"json_extract(body, {p})"
     if f.op == "eq":
@@ -207,14 +238,52 @@ def order_rows(rows: list[Any], descending: bool) -> None:
     rows.sort(key=lambda row: tuple(row[2:]), reverse=descending)
 
 
+def projection_sql(fields: tuple[str, ...], pk_field: str, row: str = "t") -> str:
+    """SQL building the projected document as one small JSON text (see ``Query.fields``).
+
+    ``body -> path`` is the value's JSON text, or NULL where the document lacks it;
+    each member is rendered as ``,"name":value`` (NULL, so dropped, when missing), an
+    enclosing object only when one of its members is there. SQLite's C code does the
+    extraction; Python then decodes a few dozen bytes instead of the whole body.
+    """
+    tree: dict[str, Any] = {}
+    for path in projected_paths(fields, pk_field):
+        json_path(".".join(path))  # validates every segment: they are written into the SQL
+        node = tree
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = None
+
+    def members(node: dict[str, Any], prefix: str) -> str:
+        parts = []
+        for name, child in node.items():
+            path = f"{prefix}.{name}"
+            if child is None:
+                parts.append(f"""coalesce(',"{name}":' || ({row}.body -> '{path}'), '')""")
+            else:
+                inner = members(child, path)
+                parts.append(f"""coalesce(',"{name}":{{' || substr(nullif({inner}, ''), 2) || '}}', '')""")
+        return " || ".join(parts)
+
+    return f"'{{' || substr({members(tree, '$')}, 2) || '}}'"
+
+
 def select_sql(
-    table: str, q: Query, pk: str | None, now: float, spatial: Collection[str] = ()
+    table: str,
+    q: Query,
+    pk: str | None,
+    now: float,
+    spatial: Collection[str] = (),
+    pk_field: str | None = None,
 ) -> tuple[str, list[Any], int]:
     """SQL selecting one page (``limit + 1`` rows, to know whether more follow).
 
     ``spatial`` names the fields that have an R*Tree (the container's spatial
-    paths). Returns the SQL, its parameters (positional ``?NNN``) and how many
-    trailing columns form the sort key that ``encode_cursor`` takes from the last row.
+    paths); ``pk_field`` the partition key field (its filters then use the key
+    column; a projection needs it). Returns the SQL, its parameters (positional
+    ``?NNN``) and how many trailing columns form the sort key that
+    ``encode_cursor`` takes from the last row. The first column is the body (or,
+    with ``q.fields``, the projected document), the second its ETag (NULL when projected).
     """
     if q.limit < 1:
         raise ValueError("limit must be at least 1")
@@ -222,7 +291,7 @@ def select_sql(
     where = [f"(expires_at IS NULL OR expires_at > {_bind(params, now)})"]
     if pk is not None:
         where.append(f"pk = {_bind(params, pk)}")
-    where += [_condition(f, params) for f in q.filters]
+    where += [_condition(f, params, pk_field) for f in q.filters]
     source, geo = _geo(table, q, spatial, params)
     where += geo
     keys = ["pk", "id"]
@@ -244,5 +313,11 @@ def select_sql(
         f"WHERE {' AND '.join(where)} ORDER BY {', '.join(f'{k} {direction}' for k in keys)} LIMIT {limit}"
     )
     named = ", ".join(f"p.k{i}" for i in range(len(keys)))
-    sql = f'SELECT t.body, t.etag, {named} FROM ({page}) AS p CROSS JOIN "{table}" AS t ON t.rowid = p.r'
+    if q.fields is None:
+        body = "t.body, t.etag"
+    else:
+        if pk_field is None:
+            raise ValueError("a projection needs the partition key field")
+        body = f"{projection_sql(q.fields, pk_field)}, NULL"
+    sql = f'SELECT {body}, {named} FROM ({page}) AS p CROSS JOIN "{table}" AS t ON t.rowid = p.r'
     return sql, params, len(keys)

@@ -239,10 +239,14 @@ class SqliteDocumentStore:
     def _query_sync(self, container: str, query: Query) -> Page:
         conn, spec = self._table(container)
         pk = None if query.partition_key is None else json.dumps(query.partition_key, separators=(",", ":"))
-        sql, params, width = select_sql(container, query, pk, self._clock.now().timestamp(), spec.spatial_paths)
+        now = self._clock.now().timestamp()
+        sql, params, width = select_sql(container, query, pk, now, spec.spatial_paths, spec.partition_key)
         rows = conn.execute(sql, params).fetchall()
         order_rows(rows, query.descending)
-        items = [_with_etag(json.loads(row[0]), row[1]) for row in rows[: query.limit]]
+        if query.fields is None:
+            items = [_with_etag(json.loads(row[0]), row[1]) for row in rows[: query.limit]]
+        else:  # projected: no ETag (see Query.fields)
+            items = [json.loads(row[0]) for row in rows[: query.limit]]
         more = len(rows) > query.limit
         token = encode_cursor(list(rows[query.limit - 1][-width:])) if more else None
         return Page(items, token)
