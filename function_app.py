@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from functions import providers, stations, system, users
+from functions import chargers, providers, stations, system, users
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
@@ -10,3 +10,4 @@ app.register_functions(system.bp)
 app.register_functions(users.bp)
 app.register_functions(providers.bp)
 app.register_functions(stations.bp)
+app.register_functions(chargers.bp)

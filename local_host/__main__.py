@@ -17,10 +17,14 @@ from pathlib import Path
 
 import azure.functions as func
 
+from local_host.discovery import functions_of
+from local_host.ocpp_relay import OcppMount
 from local_host.server import LocalHost
-from shared.config import load_settings, project_root
+from shared.config import Settings, load_settings, project_root
 
-__all__ = ["load_app", "main"]
+__all__ = ["CHARGER_FUNCTION", "load_app", "main", "ocpp_mount"]
+
+CHARGER_FUNCTION = "ocpp_webpubsub"  # functions/chargers/webpubsub.py: the Web PubSub event handler
 
 
 def load_app(spec: str) -> tuple[func.FunctionApp, Path | None]:
@@ -34,11 +38,22 @@ def load_app(spec: str) -> tuple[func.FunctionApp, Path | None]:
     return app, Path(file).parent if file else None
 
 
+def ocpp_mount(app: func.FunctionApp, settings: Settings) -> OcppMount | None:
+    """The relay for ws://<host>/ocpp/<chargerId> when the app has the charger function (DESIGN section 6)."""
+    names = {f.get_function_name().lower() for f in functions_of(app) if f.is_http_function()}
+    keys = settings.webpubsub_access_key_list
+    if CHARGER_FUNCTION not in names or not keys:
+        return None
+    return OcppMount(function=CHARGER_FUNCTION, access_key=keys[0], hub=settings.webpubsub_hub)
+
+
 async def serve(args: argparse.Namespace) -> None:
     app, directory = load_app(args.app)
     host_json = (directory or project_root()) / "host.json"
     try:
-        host = LocalHost(app, load_settings(), args.host, args.port, host_json=host_json)
+        settings = load_settings()
+        ocpp = ocpp_mount(app, settings)
+        host = LocalHost(app, settings, args.host, args.port, host_json=host_json, ocpp=ocpp)
         await host.start()
     except (ValueError, KeyError, OSError) as exc:  # not loopback, unknown %Setting%, port in use
         raise SystemExit(f"local host: {exc}") from exc
@@ -66,6 +81,8 @@ async def _warm_up(host: LocalHost) -> asyncio.Task[None] | None:
 
     deps = await bootstrap.ready()
     lines = [f"Watt's Up is running on {host.url}  (API: {host.url}/api, health: {host.url}/api/health)"]
+    if host.ocpp is not None:
+        lines.append(f"  chargers (OCPP 1.6J): ws://{host.host}:{host.port}/ocpp/<chargerId>")
     if not (deps.settings.demo_data and deps.settings.environment == "development"):
         print("\n".join(lines), flush=True)
         return None

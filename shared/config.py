@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     admin_email: str = Field("", alias="ADMIN_EMAIL")
     admin_password: str = Field("", alias="ADMIN_PASSWORD")
 
+    # Chargers: OCPP over Azure Web PubSub (DESIGN section 6)
+    webpubsub_access_keys: str = Field("", alias="WEBPUBSUB_ACCESS_KEYS")  # comma-separated: primary, secondary
+    webpubsub_hub: str = Field("ocpp", alias="WEBPUBSUB_HUB", min_length=1)
+    webpubsub_allowed_origins: str = Field("", alias="WEBPUBSUB_ALLOWED_ORIGINS")  # comma-separated hosts, or *
+    ocpp_heartbeat_interval_seconds: int = Field(300, alias="OCPP_HEARTBEAT_INTERVAL_SECONDS", ge=10, le=86400)
+
     # Local host and demo data
     demo_data: bool = Field(False, alias="DEMO_DATA")
 
@@ -114,6 +120,11 @@ class Settings(BaseSettings):
                 f"{MIN_SECRET_LENGTH} characters outside development "
                 "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
+        if self.environment != "development" and not self.webpubsub_access_key_list:
+            raise ValueError(
+                "WEBPUBSUB_ACCESS_KEYS must be set outside development: the Web PubSub access keys "
+                "(comma-separated), which sign every charger event the charger function receives"
+            )
         if self.storage_backend == "cosmos" and not self.cosmos_endpoint:
             raise ValueError("STORAGE_BACKEND=cosmos needs COSMOS_ENDPOINT")
         if self.bus_backend == "servicebus" and not (self.servicebus_namespace or self.servicebus_connection_string):
@@ -123,9 +134,21 @@ class Settings(BaseSettings):
             )
         return self
 
+    @property
+    def webpubsub_access_key_list(self) -> list[str]:
+        return _split(self.webpubsub_access_keys)
+
+    @property
+    def webpubsub_allowed_origin_list(self) -> list[str]:
+        return _split(self.webpubsub_allowed_origins)
+
     def resolve_path(self, value: str) -> Path:
         path = Path(value)
         return path if path.is_absolute() else project_root() / path
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def load_settings(**overrides: Any) -> Settings:

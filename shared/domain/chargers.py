@@ -14,9 +14,9 @@ from typing import Literal
 from pydantic import Field
 
 from shared.domain.model import ApiModel
-from shared.domain.stations import ConnectorStandard, PowerType
+from shared.domain.stations import ConnectorStandard, ConnectorStatus, PowerType
 
-__all__ = ["CHARGE_POINT_ID", "Charger", "ChargerConnector"]
+__all__ = ["CHARGE_POINT_ID", "Charger", "ChargerConnector", "ChargerOcppState"]
 
 # OCPP 1.6J: the identity is a URL path segment; CiString-like, at most 48 characters.
 CHARGE_POINT_ID = r"^[A-Za-z0-9._\-:]{1,48}$"
@@ -28,6 +28,22 @@ class ChargerConnector(ApiModel):
     power_type: PowerType
     max_power_kw: float = Field(gt=0, le=1000)
     tariff_id: str | None = None
+
+
+class ChargerOcppState(ApiModel):
+    """What the charger itself last reported over OCPP (BootNotification, Heartbeat, connector 0's status)."""
+
+    vendor: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    firmware_version: str | None = None
+    last_boot_at: datetime | None = None
+    last_heartbeat_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    connection_id: str | None = None  # the open Web PubSub connection, None while disconnected
+    status: ConnectorStatus | None = None
+    status_at: datetime | None = None
+    error_code: str | None = None
 
 
 class Charger(ApiModel):
@@ -42,6 +58,7 @@ class Charger(ApiModel):
     password_updated_at: datetime
     connectors: list[ChargerConnector]
     lifecycle: Literal["active", "retired"] = "active"
+    ocpp: ChargerOcppState = Field(default_factory=ChargerOcppState)
     created_at: datetime
     updated_at: datetime
     etag: str | None = Field(default=None, alias="_etag", exclude=True)

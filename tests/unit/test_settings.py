@@ -17,7 +17,7 @@ def write_values(directory, name, values):
 @pytest.fixture
 def settings_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("WATTSUP_SETTINGS_DIR", str(tmp_path))
-    for key in ("APP_ENV", "JWT_SECRET", "STORAGE_BACKEND", "BUS_MAX_DELIVERY_COUNT"):
+    for key in ("APP_ENV", "JWT_SECRET", "STORAGE_BACKEND", "BUS_MAX_DELIVERY_COUNT", "WEBPUBSUB_ACCESS_KEYS"):
         monkeypatch.delenv(key, raising=False)
     return tmp_path
 
@@ -58,7 +58,25 @@ def test_production_refuses_default_or_short_secret(settings_dir, monkeypatch, s
 def test_production_accepts_a_long_random_secret(settings_dir, monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("JWT_SECRET", "k" * 48)
+    monkeypatch.setenv("WEBPUBSUB_ACCESS_KEYS", "primary-key")
     assert Settings().environment == "production"
+
+
+def test_production_refuses_empty_webpubsub_access_keys(settings_dir, monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("JWT_SECRET", "k" * 48)
+    monkeypatch.setenv("WEBPUBSUB_ACCESS_KEYS", " , ")
+    with pytest.raises(ValidationError, match="WEBPUBSUB_ACCESS_KEYS must be set"):
+        Settings()
+
+
+def test_webpubsub_lists_are_split_on_commas(settings_dir, monkeypatch):
+    monkeypatch.setenv("WEBPUBSUB_ACCESS_KEYS", " primary , secondary,")
+    monkeypatch.setenv("WEBPUBSUB_ALLOWED_ORIGINS", "a.webpubsub.azure.com")
+    settings = Settings()
+    assert settings.webpubsub_access_key_list == ["primary", "secondary"]
+    assert settings.webpubsub_allowed_origin_list == ["a.webpubsub.azure.com"]
+    assert settings.webpubsub_hub == "ocpp" and settings.ocpp_heartbeat_interval_seconds == 300
 
 
 def test_development_allows_the_default_secret(settings_dir):
