@@ -11,7 +11,6 @@ from shared.services.chargers import verify_charger_password
 from tests.providers_fixture import (
     CHARGER_PASSWORD,
     charger_body,
-    create_provider,
     driver,
     platform_admin,
     set_provider_status,
@@ -22,16 +21,6 @@ pytestmark = pytest.mark.usefixtures("deps")
 
 AC = {"connectorId": 1, "standard": "TYPE_2", "powerType": "AC", "maxPowerKw": 22}
 DC = {"connectorId": 2, "standard": "CCS2", "powerType": "DC", "maxPowerKw": 150}
-
-
-@pytest.fixture
-async def acme(deps):
-    return await create_provider(deps, "acme")
-
-
-@pytest.fixture
-async def rival(deps):
-    return await create_provider(deps, "rival")
 
 
 async def new_station(functions, team, **overrides):

@@ -20,7 +20,7 @@ from shared.repositories.promotions import get_promo, save_promo
 from shared.repositories.stations import get_station, save_station
 from shared.services import promotions
 from tests.functions.test_tariffs_api import make_station
-from tests.providers_fixture import create_provider, driver, platform_admin, set_provider_status
+from tests.providers_fixture import driver, platform_admin, set_provider_status
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # the FakeClock's start
 
@@ -61,16 +61,6 @@ class RedeemBeforeFirstWrite:
             current = await self.inner.read(container, doc["id"], doc["providerId"])
             await self.inner.replace(container, {**current, "uses": current["uses"] + 7}, etag=current["_etag"])
         return await self.inner.replace(container, doc, etag=etag)
-
-
-@pytest.fixture
-async def acme(deps):
-    return await create_provider(deps, "acme")
-
-
-@pytest.fixture
-async def rival(deps):
-    return await create_provider(deps, "rival")
 
 
 async def feature(functions, station_id, token, body):

@@ -11,7 +11,6 @@ from shared.repositories.chargers import get_charger
 from shared.repositories.stations import get_station, save_station
 from tests.providers_fixture import (
     charger_body,
-    create_provider,
     driver,
     platform_admin,
     set_provider_status,
@@ -19,16 +18,6 @@ from tests.providers_fixture import (
 )
 
 pytestmark = pytest.mark.usefixtures("deps")
-
-
-@pytest.fixture
-async def acme(deps):
-    return await create_provider(deps, "acme")
-
-
-@pytest.fixture
-async def rival(deps):
-    return await create_provider(deps, "rival")
 
 
 async def new_station(functions, team, token=None, **overrides):

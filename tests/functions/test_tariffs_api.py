@@ -17,7 +17,7 @@ from shared.repositories.chargers import add_charger, get_charger
 from shared.repositories.stations import add_station, get_station, rebuild_connectors
 from shared.repositories.tariffs import get_tariff_version
 from shared.services import station_prices, tariffs
-from tests.providers_fixture import create_provider, driver, platform_admin, set_provider_status
+from tests.providers_fixture import driver, platform_admin, set_provider_status
 
 
 def energy_tariff(price="0.39", name="Standard", currency="EUR"):
@@ -111,16 +111,6 @@ async def add_version(functions, tariff_id, token, price="0.45", headers=None):
 
 async def attach(functions, station_id, token, **body):
     return await functions("attach_tariff", "PUT", token=token, route={"stationId": station_id}, body=body)
-
-
-@pytest.fixture
-async def acme(deps):
-    return await create_provider(deps, "acme")
-
-
-@pytest.fixture
-async def rival(deps):
-    return await create_provider(deps, "rival")
 
 
 class TestCreate:
