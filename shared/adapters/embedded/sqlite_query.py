@@ -138,7 +138,9 @@ def _condition(f: Filter, params: list[Any], pk_field: str | None = None) -> str
     if f.op == "contains":
         # json_each also walks objects and yields a scalar itself, hence the array check.
         inner = _typed_eq("e.type", "e.value", f.value, params)
-        return f"({type_sql} = 'array' AND EXISTS (SELECT 1 FROM json_each(body, {p}) AS e WHERE {inner}))"
+        # json_each over the extracted array: json_extract reuses the body's cached parse, so only
+        # the array's own short text is parsed again (json_each(body, path) parses the whole body).
+        return f"({type_sql} = 'array' AND EXISTS (SELECT 1 FROM json_each({value_sql}) AS e WHERE {inner}))"
     if f.op == "startswith":
         if not isinstance(f.value, str):
             raise ValueError("startswith takes a string")
@@ -305,19 +307,20 @@ def select_sql(
         marks = [_bind(params, value) for value in cursor]
         where.append(f"({', '.join(keys)}) {'<' if q.descending else '>'} ({', '.join(marks)})")
     limit = _bind(params, q.limit + 1)
+    named = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
+    rest = f"FROM {source} WHERE {' AND '.join(where)} ORDER BY {', '.join(f'{k} {direction}' for k in keys)}"
+    if q.fields is not None:
+        if pk_field is None:
+            raise ValueError("a projection needs the partition key field")
+        # Built where the row is tested: SQLite (3.40 included) keeps the last few parsed JSON texts
+        # for the whole statement, so the projection reuses the filters' parse of the body instead
+        # of parsing it again after the sort. A projection is short: sorting it costs little.
+        projected = projection_sql(q.fields, pk_field, row=f'"{table}"')
+        return f"SELECT {projected}, NULL, {named} {rest} LIMIT {limit}", params, len(keys)
     # Two phases: choose the page on the keys alone, then fetch the bodies by rowid. Sorting
     # whole bodies copies them through SQLite's sorter (most of a geo query's time), so the
     # caller puts the fetched rows back in key order (``order_rows``).
-    page = (
-        f'SELECT "{table}".rowid AS r, {", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))} FROM {source} '
-        f"WHERE {' AND '.join(where)} ORDER BY {', '.join(f'{k} {direction}' for k in keys)} LIMIT {limit}"
-    )
-    named = ", ".join(f"p.k{i}" for i in range(len(keys)))
-    if q.fields is None:
-        body = "t.body, t.etag"
-    else:
-        if pk_field is None:
-            raise ValueError("a projection needs the partition key field")
-        body = f"{projection_sql(q.fields, pk_field)}, NULL"
-    sql = f'SELECT {body}, {named} FROM ({page}) AS p CROSS JOIN "{table}" AS t ON t.rowid = p.r'
+    page = f'SELECT "{table}".rowid AS r, {named} {rest} LIMIT {limit}'
+    keys_sql = ", ".join(f"p.k{i}" for i in range(len(keys)))
+    sql = f'SELECT t.body, t.etag, {keys_sql} FROM ({page}) AS p CROSS JOIN "{table}" AS t ON t.rowid = p.r'
     return sql, params, len(keys)
