@@ -9,7 +9,7 @@ import azure.functions as func
 from pydantic import ValidationError
 
 from shared.domain import errors as e
-from shared.ports.store import DocumentConflict, DocumentNotFound, PreconditionFailed
+from shared.ports.store import DocumentConflict, DocumentNotFound, InvalidContinuation, PreconditionFailed
 
 __all__ = ["PROBLEM_JSON", "problem_response", "response_for_error", "validation_problem"]
 
@@ -33,6 +33,12 @@ _STORE: dict[type[Exception], tuple[int, str, str, str]] = {
     DocumentNotFound: (404, "not_found", "Not found", "No such resource."),
     DocumentConflict: (409, "conflict", "Conflict", "It already exists."),
     PreconditionFailed: (412, "stale_version", "Precondition failed", "Someone changed it first; reload."),
+    InvalidContinuation: (
+        422,
+        "invalid_continuation_token",
+        "Invalid continuation token",
+        "The continuation token is not valid; start the listing again.",
+    ),
 }
 
 

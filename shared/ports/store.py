@@ -24,7 +24,8 @@ Errors::
     StoreError
     ├── DocumentNotFound      read/replace/delete of a missing id
     ├── DocumentConflict      create of an id that exists
-    └── PreconditionFailed    the ETag given no longer matches (a stale write)
+    ├── PreconditionFailed    the ETag given no longer matches (a stale write)
+    └── InvalidContinuation   a continuation token the store cannot read (the caller's input)
 
 A malformed spec (a field path that is not dotted identifiers, a range filter
 on null, a list or an object, ``limit`` below 1) raises ``ValueError``: it is
@@ -44,6 +45,7 @@ __all__ = [
     "DocumentNotFound",
     "DocumentStore",
     "Filter",
+    "InvalidContinuation",
     "Near",
     "Page",
     "PreconditionFailed",
@@ -71,6 +73,13 @@ class DocumentConflict(StoreError):
 
 class PreconditionFailed(StoreError):
     """The ETag given does not match the stored document: someone wrote first."""
+
+
+class InvalidContinuation(StoreError, ValueError):
+    """A continuation token this store did not issue, or cannot read any more.
+
+    It comes from the caller (a query parameter), so the HTTP edge answers it as bad input.
+    """
 
 
 @dataclass(frozen=True)

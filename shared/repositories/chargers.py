@@ -11,14 +11,13 @@ from typing import Literal
 
 from shared.domain.chargers import Charger
 from shared.domain.errors import InvalidInput, NotFound
-from shared.ports.store import DocumentConflict, DocumentNotFound, DocumentStore, Filter, Page, Query
+from shared.ports.store import DocumentConflict, DocumentNotFound, DocumentStore, Filter, Query
 
 __all__ = [
     "add_charger",
     "find_charger",
     "get_charger",
     "list_station_chargers",
-    "page_of",
     "save_charger",
     "station_chargers",
 ]
@@ -63,16 +62,6 @@ def _station_query(station_id: str, lifecycle: ChargerLifecycle | None) -> tuple
     return tuple(filters)
 
 
-async def page_of(store: DocumentStore, container: str, query: Query) -> Page:
-    """One page; a continuation token the store cannot read is the caller's error (422), not ours."""
-    try:
-        return await store.query(container, query)
-    except ValueError as exc:
-        if query.continuation is None:
-            raise
-        raise InvalidInput("The continuation token is not valid.", code="invalid_continuation_token") from exc
-
-
 async def list_station_chargers(
     store: DocumentStore,
     station_id: str,
@@ -87,7 +76,7 @@ async def list_station_chargers(
     continuation tokens are unreliable on resume (see the Cosmos adapter), and a
     station has a handful of chargers, so one page usually holds them all.
     """
-    page = await page_of(store, C, Query(_station_query(station_id, lifecycle), limit=limit, continuation=continuation))
+    page = await store.query(C, Query(_station_query(station_id, lifecycle), limit=limit, continuation=continuation))
     return sorted((Charger.model_validate(d) for d in page.items), key=lambda c: c.id), page.continuation
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.domain.errors import Conflict, InvalidInput, NotFound
+from shared.domain.errors import Conflict, NotFound
 from shared.domain.promotions import PromoCode, promo_id
 from shared.ports.store import DocumentConflict, DocumentNotFound, DocumentStore, Filter, Query
 
@@ -37,8 +37,5 @@ async def list_promos(
     # providerId in WHERE too: the Cosmos stand-in ignores partition_key in queries (DESIGN section 10).
     filters = (Filter("type", "eq", "promoCode"), Filter("providerId", "eq", provider_id))
     query = Query(filters, order_by="code", limit=limit, continuation=continuation, partition_key=provider_id)
-    try:
-        page = await store.query(C, query)
-    except ValueError as exc:  # a token the store cannot read is the caller's input, not our bug
-        raise InvalidInput("The continuation token is not valid.", code="invalid_continuation_token") from exc
+    page = await store.query(C, query)
     return [PromoCode.model_validate(d) for d in page.items], page.continuation

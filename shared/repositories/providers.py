@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from shared.domain.errors import Conflict, InvalidInput, NotFound
+from shared.domain.errors import Conflict, NotFound
 from shared.domain.providers import ApplicationStatus, Provider, ProviderApplication, StaffInvite
 from shared.ports.store import DocumentConflict, DocumentNotFound, DocumentStore, Filter, PreconditionFailed, Query
 
@@ -51,12 +51,7 @@ async def query_page(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of a listing. No ORDER BY: these listings cross partitions, and the Cosmos SDK's
     cross-partition ORDER BY continuation tokens are known to break on resume (see the Cosmos adapter)."""
-    try:
-        page = await store.query(container, Query(filters, limit=limit, continuation=continuation))
-    except ValueError as exc:
-        if continuation is None:
-            raise
-        raise InvalidInput("The continuation token is not valid.", code="invalid_continuation_token") from exc
+    page = await store.query(container, Query(filters, limit=limit, continuation=continuation))
     return page.items, page.continuation
 
 

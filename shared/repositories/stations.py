@@ -14,7 +14,7 @@ from shared.domain.chargers import Charger
 from shared.domain.errors import Conflict, NotFound
 from shared.domain.stations import ConnectorStatus, Lifecycle, Station, StationConnector
 from shared.ports.store import DocumentNotFound, DocumentStore, Filter, PreconditionFailed, Query
-from shared.repositories.chargers import page_of, station_chargers
+from shared.repositories.chargers import station_chargers
 
 __all__ = [
     "add_station",
@@ -82,7 +82,7 @@ async def list_provider_stations(
     if lifecycle is not None:
         filters.append(Filter("lifecycle", "eq", lifecycle))
     query = Query(tuple(filters), order_by="name", limit=limit, continuation=continuation, partition_key=provider_id)
-    page = await page_of(store, C, query)  # ORDER BY within one partition pages safely on Cosmos
+    page = await store.query(C, query)  # ORDER BY within one partition pages safely on Cosmos
     return [Station.model_validate(d) for d in page.items], page.continuation
 
 

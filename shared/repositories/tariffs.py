@@ -7,7 +7,7 @@ in queries (DESIGN section 10).
 
 from __future__ import annotations
 
-from shared.domain.errors import InvalidInput, NotFound
+from shared.domain.errors import NotFound
 from shared.domain.tariffs import Tariff, TariffVersion
 from shared.ports.store import DocumentNotFound, DocumentStore, Filter, Query
 
@@ -93,10 +93,7 @@ async def list_tariffs(
 ) -> tuple[list[Tariff], str | None]:
     filters = (Filter("type", "eq", "tariff"), Filter("providerId", "eq", provider_id))
     query = Query(filters, order_by="name", limit=limit, continuation=continuation, partition_key=provider_id)
-    try:
-        page = await store.query(C, query)
-    except ValueError as exc:  # a token the store cannot read is the caller's input, not our bug
-        raise InvalidInput("The continuation token is not valid.", code="invalid_continuation_token") from exc
+    page = await store.query(C, query)
     return [Tariff.model_validate(d) for d in page.items], page.continuation
 
 

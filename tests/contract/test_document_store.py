@@ -16,6 +16,7 @@ from shared.ports.store import (
     DocumentNotFound,
     DocumentStore,
     Filter,
+    InvalidContinuation,
     Near,
     PreconditionFailed,
     Query,
@@ -400,3 +401,10 @@ async def test_ttl(kind: str) -> None:
                 await store.create("per_doc", {"id": "bad", "ttl": 0})
         finally:
             await store.close()
+
+
+@pytest.mark.parametrize("token", ["not base64 at all!", "bm90IGpzb24=", "WzEsMiwzXQ==", "eyJ0b2tlbiI6ICJ4In0="])
+async def test_unreadable_continuation_token_is_invalid_continuation(store: DocumentStore, token: str) -> None:
+    await store.create("users", {"id": "u1", "type": "user"})
+    with pytest.raises(InvalidContinuation):
+        await store.query("users", Query((Filter("type", "eq", "user"),), limit=1, continuation=token))

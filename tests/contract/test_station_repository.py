@@ -10,7 +10,7 @@ from shared.domain.chargers import Charger, ChargerConnector
 from shared.domain.errors import InvalidInput, NotFound
 from shared.domain.geo import GeoPoint
 from shared.domain.stations import Address, ConnectorStandard, ConnectorStatus, PowerType, Station
-from shared.ports.store import DocumentStore, PreconditionFailed
+from shared.ports.store import DocumentStore, InvalidContinuation, PreconditionFailed
 from shared.repositories.chargers import add_charger, list_station_chargers, save_charger, station_chargers
 from shared.repositories.stations import (
     add_station,
@@ -171,7 +171,7 @@ async def test_list_a_stations_chargers(store: DocumentStore) -> None:
         "CP-2",
         "CP-4",
     ]
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidContinuation):  # answered at the HTTP edge as 422 invalid_continuation_token
         await list_station_chargers(store, "stn_1", continuation="%%%garbage")
 
 

@@ -247,3 +247,10 @@ class TestRolesAndTokens:
         clock.advance(seconds=901)
         answer = await functions("read_me", token=tokens["accessToken"])
         assert answer.status == 401 and answer.json["code"] == "token_expired"
+
+
+async def test_garbage_continuation_token_is_refused_not_a_500(functions):
+    admin = await login(functions, email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
+    answer = await functions("list_all_users", token=admin.json["accessToken"], params={"continuationToken": "nope!"})
+    assert answer.status == 422
+    assert answer.json["code"] == "invalid_continuation_token"

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import math
 import re
 from typing import Any
 
-from shared.ports.store import ContainerSpec, Document, Filter, Query, Within, projected_paths
+from shared.ports.store import ContainerSpec, Document, Filter, InvalidContinuation, Query, Within, projected_paths
 
 __all__ = ["box_polygon", "build_sql", "nest", "projection", "prop", "unwrap_token", "wrap_token"]
 
@@ -167,12 +168,18 @@ def build_sql(spec: ContainerSpec, q: Query) -> tuple[str, list[dict[str, Any]]]
 
 
 def wrap_token(sdk_token: str | None) -> str | None:
-    """The SDK's continuation token (JSON today), wrapped so callers see one opaque string."""
-    return None if not sdk_token else base64.urlsafe_b64encode(sdk_token.encode()).decode()
+    """The SDK's continuation token in an envelope of ours, so callers see one opaque string
+    and a token this adapter never issued is refused here, whatever the server would make of it."""
+    if not sdk_token:
+        return None
+    return base64.urlsafe_b64encode(json.dumps({"cosmos": sdk_token}).encode()).decode()
 
 
 def unwrap_token(token: str) -> str:
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError) as exc:
-        raise ValueError("invalid continuation token") from exc
+        envelope = json.loads(base64.urlsafe_b64decode(token.encode()))
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidContinuation("invalid continuation token") from exc
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("cosmos"), str):
+        raise InvalidContinuation("invalid continuation token")
+    return str(envelope["cosmos"])

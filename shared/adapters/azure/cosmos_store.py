@@ -31,6 +31,7 @@ from shared.ports.store import (
     Document,
     DocumentConflict,
     DocumentNotFound,
+    InvalidContinuation,
     Page,
     PreconditionFailed,
     Query,
@@ -199,6 +200,11 @@ class CosmosDocumentStore:
                 page = await pager.__anext__()
             except StopAsyncIteration:
                 return Page([], None)
+            except CosmosHttpResponseError as exc:
+                # An envelope of ours around a token the service no longer accepts.
+                if token is not None and exc.status_code == 400:
+                    raise InvalidContinuation("invalid continuation token") from exc
+                raise
             if query.fields is None:
                 items = [_out(item) async for item in page]
             else:

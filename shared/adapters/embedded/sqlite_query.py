@@ -33,7 +33,7 @@ from shared.adapters.embedded.sqlite_geo import (
     haversine_m,
     near_box,
 )
-from shared.ports.store import Filter, Near, Query, Within, projected_paths
+from shared.ports.store import Filter, InvalidContinuation, Near, Query, Within, projected_paths
 
 __all__ = [
     "EARTH_RADIUS_M",
@@ -159,9 +159,9 @@ def decode_cursor(token: str, size: int) -> list[Any]:
     try:
         key = json.loads(base64.urlsafe_b64decode(token.encode()))
     except ValueError as exc:
-        raise ValueError("invalid continuation token") from exc
+        raise InvalidContinuation("invalid continuation token") from exc
     if not isinstance(key, list) or len(key) != size:
-        raise ValueError("invalid continuation token")
+        raise InvalidContinuation("invalid continuation token")
     return key
 
 
