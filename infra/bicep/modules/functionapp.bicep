@@ -1,0 +1,158 @@
+// The Function App on Flex Consumption (Python 3.11) with a user-assigned identity. App settings are
+// every name shared/config.py reads (tests/infra/test_bicep.py checks it): secrets as Key Vault
+// references, connections identity-based (Name__fullyQualifiedNamespace, __credential, __clientId).
+param name string
+param planName string
+param location string
+param tags object
+param identityId string
+param identityClientId string
+param storageAccountName string
+param storageBlobEndpoint string
+param deploymentContainerName string
+param applicationInsightsConnectionString string
+param keyVaultName string
+param keyVaultSecretNames object
+param hasAdminPassword bool
+param cosmosEndpoint string
+param cosmosDatabaseName string
+param serviceBusFullyQualifiedNamespace string
+param sessionEventsTopicName string
+param billingEventsTopicName string
+param notificationsQueueName string
+param maxDeliveryCount int
+param webPubSubHostName string
+param webPubSubHubName string
+
+@allowed([
+  'test'
+  'production'
+])
+param appEnvironment string = 'production'
+param jwtIssuer string = ''
+param jwtAudience string = 'wattsup-api'
+param adminEmail string = ''
+param demoData bool = false
+@minValue(1)
+param maximumInstanceCount int = 100
+@allowed([
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  // azd finds the deployment target of service `api` by this tag
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storageBlobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'python'
+        version: '3.11'
+      }
+    }
+  }
+}
+
+func kvRef(vault string, secret string) string => '@Microsoft.KeyVault(VaultName=${vault};SecretName=${secret})'
+
+var hostSettings = {
+  // Flex Consumption sets FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION itself and refuses them here
+  AzureWebJobsStorage__accountName: storageAccountName
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  // DefaultAzureCredential (Cosmos, Service Bus clients in shared/bootstrap.py) picks the user-assigned identity by this
+  AZURE_CLIENT_ID: identityClientId
+}
+
+var appSettings = {
+  APP_ENV: appEnvironment
+  STORAGE_BACKEND: 'cosmos'
+  COSMOS_ENDPOINT: cosmosEndpoint
+  COSMOS_DATABASE: cosmosDatabaseName
+  BUS_BACKEND: 'servicebus'
+  ServiceBusConnection__fullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
+  ServiceBusConnection__credential: 'managedidentity'
+  ServiceBusConnection__clientId: identityClientId
+  BUS_MAX_DELIVERY_COUNT: string(maxDeliveryCount)
+  SessionEventsTopic: sessionEventsTopicName
+  BillingEventsTopic: billingEventsTopicName
+  NotificationsQueue: notificationsQueueName
+  JWT_SECRET: kvRef(keyVaultName, keyVaultSecretNames.jwtSecret)
+  JWT_ISSUER: empty(jwtIssuer) ? 'https://${app.properties.defaultHostName}' : jwtIssuer
+  JWT_AUDIENCE: jwtAudience
+  ACCESS_TOKEN_TTL_SECONDS: '900'
+  REFRESH_TOKEN_TTL_DAYS: '30'
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: '5'
+  LOGIN_MAX_FAILURES_PER_CLIENT: '20'
+  LOGIN_THROTTLE_WINDOW_SECONDS: '900'
+  WEBPUBSUB_ACCESS_KEYS: kvRef(keyVaultName, keyVaultSecretNames.webPubSubAccessKeys)
+  WEBPUBSUB_HUB: webPubSubHubName
+  // abuse protection: Web PubSub's OPTIONS carries its own host name as WebHook-Request-Origin
+  WEBPUBSUB_ALLOWED_ORIGINS: webPubSubHostName
+  OCPP_HEARTBEAT_INTERVAL_SECONDS: '300'
+  DEMO_DATA: demoData ? 'true' : 'false'
+}
+
+// Only with a password: an unresolved Key Vault reference would otherwise reach the app as the
+// literal "@Microsoft.KeyVault(...)" text and become the first admin's password.
+var adminSettings = (hasAdminPassword && !empty(adminEmail)) ? {
+  ADMIN_EMAIL: adminEmail
+  ADMIN_PASSWORD: kvRef(keyVaultName, keyVaultSecretNames.adminPassword)
+} : {}
+
+resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: app
+  name: 'appsettings'
+  properties: union(hostSettings, appSettings, adminSettings)
+}
+
+output name string = app.name
+output defaultHostName string = app.properties.defaultHostName
+output uri string = 'https://${app.properties.defaultHostName}'

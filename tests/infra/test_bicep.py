@@ -1,0 +1,451 @@
+"""The Bicep in infra/bicep agrees with the code: containers, settings, bus limits, hub, roles, tags.
+
+There is no Bicep CLI here, so these checks read the syntax tree that pycep-parser builds (syntax only:
+no type checking, no evaluation). pycep keeps only the last child resource nested inside a parent,
+which is why every child resource is declared at top level with ``parent:``. pycep writes a reference
+to a parameter or variable as its bare name (a string), so ``"maxDeliveryCount"`` below means "the
+parameter maxDeliveryCount".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+import pytest
+from pycep import BicepParser
+
+from shared.config import Settings, project_root
+from shared.containers import CONTAINERS
+
+BICEP = project_root() / "infra" / "bicep"
+MODULES = (
+    "identity",
+    "monitoring",
+    "storage",
+    "cosmos",
+    "servicebus",
+    "keyvault",
+    "webpubsub",
+    "webpubsub-hub",
+    "functionapp",
+)
+
+# Settings the deployed app must NOT be given, each with the reason.
+NOT_IN_AZURE = {
+    "SQLITE_PATH": "embedded DocumentStore only; Azure runs STORAGE_BACKEND=cosmos",
+    "LOCAL_BUS_PATH": "embedded local bus only; Azure runs BUS_BACKEND=servicebus",
+    "COSMOS_KEY": "key auth; Cosmos has disableLocalAuth and the app uses its managed identity",
+    "SERVICEBUS_CONNECTION_STRING": "key auth; the app uses ServiceBusConnection__fullyQualifiedNamespace",
+    "COSMOS_VERIFY_TLS": "only for the local Cosmos stand-in's self-signed certificate; the default (true) is right",
+}
+SECRET_SETTINGS = ("JWT_SECRET", "WEBPUBSUB_ACCESS_KEYS", "ADMIN_PASSWORD")
+
+OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+FORBIDDEN_ROLES = {
+    OWNER: "Owner",
+    CONTRIBUTOR: "Contributor",
+    "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+    "090c5cfd-751d-490a-894a-3ce6f1109419": "Azure Service Bus Data Owner",
+    "00482a5a-887f-4fb3-b363-3b7fe8e74483": "Key Vault Administrator",
+    "5bd9cd88-fe45-4216-938b-f97437e15450": "DocumentDB Account Contributor",
+}
+SB_SENDER = "69a216fc-b8fb-44d8-bc22-1f3c2c88dd39"
+SB_RECEIVER = "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0"
+COSMOS_DATA_CONTRIBUTOR = "00000000-0000-0000-0000-000000000002"
+GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
+# ---- reading the syntax tree -------------------------------------------------------------------
+
+
+def parse_text(text: str) -> dict[str, Any]:
+    # pycep's BicepJson TypedDict is read here as plain JSON
+    return dict(BicepParser().parse(text=text))
+
+
+@cache
+def parsed(name: str) -> dict[str, Any]:
+    path = BICEP / "main.bicep" if name == "main" else BICEP / "modules" / f"{name}.bicep"
+    return dict(BicepParser().parse(file_path=path))
+
+
+def body(resource: dict[str, Any]) -> dict[str, Any]:
+    """The resource's own properties, under a loop (``[for ...]``) or a condition (``if``) if any."""
+    config: dict[str, Any] = resource["config"]
+    if "loop_type" in config or "condition" in config:
+        return body({"config": config["config"]})
+    return config
+
+
+def resources_of_type(tree: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in tree.get("resources", {}).items() if r["type"].lower() == type_.lower()}
+
+
+def only(tree: dict[str, Any], type_: str) -> dict[str, Any]:
+    found = resources_of_type(tree, type_)
+    assert len(found) == 1, f"expected one {type_}, found {sorted(found)}"
+    return next(iter(found.values()))
+
+
+def literal(node: Any) -> Any:
+    """A literal's value (pycep keeps -1 as a unary-minus operator)."""
+    if isinstance(node, dict) and "operator" in node and node["operator"]["type"] == "minus":
+        return -literal(node["operator"]["operands"]["integer_value"])
+    if isinstance(node, dict):
+        return {k: literal(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [literal(v) for v in node]
+    return node
+
+
+def strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from strings(value)
+
+
+def object_keys(node: Any, variables: dict[str, Any]) -> dict[str, Any]:
+    """Keys of an object expression: a literal, a variable, union(...) or a ``c ? {...} : {...}``."""
+    if isinstance(node, str) and node in variables:
+        return object_keys(variables[node]["value"], variables)
+    if isinstance(node, dict) and "function" in node and node["function"]["type"] == "union":
+        out: dict[str, Any] = {}
+        for arg in node["function"]["parameters"].values():
+            out |= object_keys(arg, variables)
+        return out
+    if isinstance(node, dict) and "operator" in node and node["operator"]["type"] == "conditional":
+        operands = node["operator"]["operands"]
+        return object_keys(operands["true_value"], variables) | object_keys(operands["false_value"], variables)
+    if isinstance(node, dict) and "function" not in node and "operator" not in node:
+        return node
+    raise AssertionError(f"cannot read the keys of {node!r}")
+
+
+def app_settings(tree: dict[str, Any]) -> dict[str, Any]:
+    configs = [
+        r for r in resources_of_type(tree, "Microsoft.Web/sites/config").values() if body(r)["name"] == "appsettings"
+    ]
+    assert len(configs) == 1, "expected one Microsoft.Web/sites/config 'appsettings'"
+    return object_keys(body(configs[0])["properties"], tree.get("variables", {}))
+
+
+# Child resource types that accept tags too; other children (topics, hubs, blob containers, sites/config,
+# role assignments) have none in their ARM schema.
+TAGGABLE_CHILDREN = {
+    "Microsoft.DocumentDB/databaseAccounts/sqlDatabases",
+    "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
+    "Microsoft.KeyVault/vaults/secrets",
+}
+
+
+def untagged_resources(tree: dict[str, Any]) -> list[str]:
+    """Taggable resources (tracked top-level ones and TAGGABLE_CHILDREN) the template creates without tags."""
+    missing = []
+    for name, resource in tree.get("resources", {}).items():
+        type_ = resource["type"]
+        tracked = len(type_.split("/")) == 2 and type_ != "Microsoft.Authorization/roleAssignments"
+        if resource["existing"] or not (tracked or type_ in TAGGABLE_CHILDREN):
+            continue
+        if not body(resource).get("tags"):
+            missing.append(name)
+    return missing
+
+
+def forbidden_roles(tree: dict[str, Any]) -> set[str]:
+    return {FORBIDDEN_ROLES[g.lower()] for s in strings(tree) for g in GUID.findall(s) if g.lower() in FORBIDDEN_ROLES}
+
+
+def field_default(name: str) -> Any:
+    return Settings.model_fields[name].default
+
+
+def alias(name: str) -> str:
+    value = Settings.model_fields[name].alias
+    assert value
+    return value
+
+
+# ---- the files ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["main", *MODULES])
+def test_bicep_file_parses(name):
+    tree = parsed(name)
+    assert tree.get("resources") or tree.get("modules")
+
+
+def test_main_targets_the_subscription_and_uses_every_module():
+    tree = parsed("main")
+    assert tree["globals"]["scope"]["value"] == "subscription"
+    used = {m["detail"]["path"] for m in tree["modules"].values()}
+    assert used == {f"modules/{name}.bicep" for name in MODULES}
+    assert all(m["config"]["scope"] == "rg" for m in tree["modules"].values())
+
+
+def test_abbreviations_cover_every_lookup_in_main():
+    abbrs = json.loads((BICEP / "abbreviations.json").read_text(encoding="utf-8"))
+    used = {m for s in strings(parsed("main")) for m in re.findall(r"abbrs\.(\w+)", s)}
+    assert used and used <= abbrs.keys()
+
+
+@pytest.mark.parametrize("name", ["main.parameters.json", "main.dev.parameters.json", "main.prod.parameters.json"])
+def test_parameter_files_name_only_declared_parameters(name):
+    parameters = json.loads((BICEP / name).read_text(encoding="utf-8"))["parameters"]
+    declared = parsed("main")["parameters"]
+    assert parameters.keys() <= declared.keys()
+    required = {p for p, spec in declared.items() if spec["default"] is None and not _is_secure(spec)}
+    assert required <= parameters.keys()
+
+
+def _is_secure(spec: dict[str, Any]) -> bool:
+    return any(d["type"] == "secure" for d in spec["decorators"])
+
+
+# ---- Cosmos DB ---------------------------------------------------------------------------------
+
+
+def _bicep_containers() -> dict[str, dict[str, Any]]:
+    declared = literal(parsed("cosmos")["variables"]["containers"]["value"])
+    names = [c["name"] for c in declared]
+    assert len(names) == len(set(names)), "a container is declared twice"
+    return {c["name"]: c for c in declared}
+
+
+def test_every_container_has_its_partition_key_and_ttl():
+    declared = _bicep_containers()
+    assert declared.keys() == CONTAINERS.keys()
+    for name, spec in CONTAINERS.items():
+        assert declared[name]["partitionKey"] == spec.partition_key, name
+        assert declared[name].get("defaultTtl") == spec.default_ttl, name
+
+
+def test_container_resource_is_built_from_the_list():
+    containers = only(parsed("cosmos"), "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers")
+    assert containers["config"]["loop_type"]["detail"] == {"item_name": "c", "array_name": "containers"}
+    text = json.dumps(body(containers))
+    assert '"/${c.partitionKey}"' in text
+    assert '"item_to_find": "defaultTtl"' in text and '"defaultTtl": {"operator"' in text
+    assert '"operand_2": "spatialIndexes"' in text
+
+
+def test_spatial_index_is_on_stations_location():
+    for name, entry in _bicep_containers().items():
+        paths = [(s["path"], s["types"]) for s in entry.get("spatialIndexes", [])]
+        expected = [(f"/{p.replace('.', '/')}/*", ["Point"]) for p in CONTAINERS[name].spatial_paths]
+        assert paths == expected, name
+    assert CONTAINERS["stations"].spatial_paths == ("location",)
+
+
+def test_cosmos_is_keyless_serverless_by_default_and_the_app_is_data_contributor():
+    tree = parsed("cosmos")
+    account = body(only(tree, "Microsoft.DocumentDB/databaseAccounts"))
+    assert account["properties"]["disableLocalAuth"] is True
+    assert tree["parameters"]["capacityMode"]["default"] == "serverless"
+    assert tree["parameters"]["databaseName"]["default"] == field_default("cosmos_database")
+    assignment = body(only(tree, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments"))
+    assert tree["variables"]["dataContributorRoleId"]["value"] == COSMOS_DATA_CONTRIBUTOR
+    assert "dataContributorRoleId" in assignment["properties"]["roleDefinitionId"]
+
+
+# ---- app settings ------------------------------------------------------------------------------
+
+
+def test_every_setting_the_code_reads_is_an_app_setting():
+    aliases = {alias(name) for name in Settings.model_fields}
+    assert NOT_IN_AZURE.keys() <= aliases, "NOT_IN_AZURE names a setting the code no longer reads"
+    settings = app_settings(parsed("functionapp"))
+    missing = sorted(aliases - NOT_IN_AZURE.keys() - settings.keys())
+    assert not missing, f"app settings missing from functionapp.bicep: {missing}"
+
+
+def test_no_key_based_or_local_only_setting_is_deployed():
+    assert not app_settings(parsed("functionapp")).keys() & NOT_IN_AZURE.keys()
+
+
+def test_secrets_are_key_vault_references():
+    settings = app_settings(parsed("functionapp"))
+    for name in SECRET_SETTINGS:
+        assert settings[name]["function"]["type"] == "kvRef", name
+    assert parsed("functionapp")["functions"]["kvRef"]["expression"].startswith("@Microsoft.KeyVault(VaultName=")
+    for tree in (parsed("main"), parsed("keyvault")):
+        for name in ("jwtSecret", "adminPassword", "stripeSecretKey", "stripeWebhookSecret"):
+            assert _is_secure(tree["parameters"][name]), name
+
+
+def test_connections_are_identity_based():
+    settings = app_settings(parsed("functionapp"))
+    for connection in ("ServiceBusConnection", "AzureWebJobsStorage"):
+        assert settings[f"{connection}__credential"] == "managedidentity"
+        assert settings[f"{connection}__clientId"] == "identityClientId"
+    assert settings[alias("servicebus_namespace")] == "serviceBusFullyQualifiedNamespace"
+    assert settings["AZURE_CLIENT_ID"] == "identityClientId"
+    assert settings[alias("storage_backend")] == "cosmos" and settings[alias("bus_backend")] == "servicebus"
+
+
+def test_function_app_is_flex_consumption_python_311():
+    tree = parsed("functionapp")
+    assert body(only(tree, "Microsoft.Web/serverfarms"))["sku"] == {"tier": "FlexConsumption", "name": "FC1"}
+    site = body(only(tree, "Microsoft.Web/sites"))
+    assert site["properties"]["functionAppConfig"]["runtime"] == {"name": "python", "version": "3.11"}
+    assert site["identity"]["type"] == "UserAssigned"
+    assert site["properties"]["keyVaultReferenceIdentity"] == "identityId"
+
+
+# ---- Service Bus -------------------------------------------------------------------------------
+
+
+def test_max_delivery_count_default_matches_the_app():
+    expected = field_default("bus_max_delivery_count")
+    assert parsed("main")["parameters"]["busMaxDeliveryCount"]["default"] == expected
+    assert parsed("servicebus")["parameters"]["maxDeliveryCount"]["default"] == expected
+    modules = parsed("main")["modules"]
+    assert modules["serviceBus"]["config"]["params"]["maxDeliveryCount"] == "busMaxDeliveryCount"
+    assert modules["functionApp"]["config"]["params"]["maxDeliveryCount"] == "busMaxDeliveryCount"
+    settings = app_settings(parsed("functionapp"))
+    converted = settings[alias("bus_max_delivery_count")]["function"]
+    assert converted == {"type": "string", "parameters": {"value_to_convert": "maxDeliveryCount"}}
+
+
+def test_every_receiving_entity_dead_letters_after_max_delivery_count():
+    tree = parsed("servicebus")
+    receivers = {
+        **resources_of_type(tree, "Microsoft.ServiceBus/namespaces/topics/subscriptions"),
+        **resources_of_type(tree, "Microsoft.ServiceBus/namespaces/queues"),
+    }
+    assert len(receivers) == 3
+    for name, resource in receivers.items():
+        properties = object_keys(body(resource)["properties"], tree["variables"])
+        assert properties["maxDeliveryCount"] == "maxDeliveryCount", name
+        assert properties["deadLetteringOnMessageExpiration"] is True, name
+
+
+def test_topics_queue_and_subscriptions_match_the_app():
+    tree = parsed("servicebus")
+    parameters = tree["parameters"]
+    assert parameters["sessionEventsTopicName"]["default"] == field_default("session_events_topic")
+    assert parameters["billingEventsTopicName"]["default"] == field_default("billing_events_topic")
+    assert parameters["notificationsQueueName"]["default"] == field_default("notifications_queue")
+    assert parameters["consumers"]["default"] == ["analytics", "notifications"]
+    parents = {
+        body(r)["parent"]
+        for r in resources_of_type(tree, "Microsoft.ServiceBus/namespaces/topics/subscriptions").values()
+    }
+    assert parents == set(resources_of_type(tree, "Microsoft.ServiceBus/namespaces/topics"))
+    assert body(only(tree, "Microsoft.ServiceBus/namespaces"))["properties"]["disableLocalAuth"] is True
+
+
+def test_app_may_send_and_receive_on_the_bus():
+    assert {SB_SENDER, SB_RECEIVER} <= set(strings(parsed("servicebus")))
+
+
+# ---- roles and tags ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["main", *MODULES])
+def test_no_owner_or_contributor_role(name):
+    assert not forbidden_roles(parsed(name))
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_role_assignments_are_named_after_scope_principal_and_role(name):
+    tree = parsed(name)
+    assignments = {
+        **resources_of_type(tree, "Microsoft.Authorization/roleAssignments"),
+        **resources_of_type(tree, "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments"),
+    }
+    for key, resource in assignments.items():
+        config = body(resource)
+        scope = config.get("scope") or config["parent"]
+        guid = config["name"]["function"]
+        assert guid["type"] == "guid", key
+        args = list(guid["parameters"].values())
+        assert args[0] == {
+            "operator": {"type": "property_accessor", "operands": {"operand_1": scope, "operand_2": "id"}}
+        }
+        assert args[1] == "principalId", key
+
+
+@pytest.mark.parametrize("name", ["main", *MODULES])
+def test_every_resource_has_tags(name):
+    assert not untagged_resources(parsed(name))
+
+
+def test_every_module_that_takes_tags_gets_them():
+    for key, module in parsed("main")["modules"].items():
+        module_name = module["detail"]["path"].removeprefix("modules/").removesuffix(".bicep")
+        if "tags" in parsed(module_name)["parameters"]:
+            assert module["config"]["params"]["tags"] == "tags", key
+
+
+# ---- Web PubSub --------------------------------------------------------------------------------
+
+
+def test_webpubsub_hub_name_matches_the_app():
+    expected = field_default("webpubsub_hub")
+    assert parsed("main")["parameters"]["webPubSubHubName"]["default"] == expected
+    assert parsed("webpubsub-hub")["parameters"]["hubName"]["default"] == expected
+    modules = parsed("main")["modules"]
+    assert modules["webPubSubHub"]["config"]["params"]["hubName"] == "webPubSubHubName"
+    assert modules["functionApp"]["config"]["params"]["webPubSubHubName"] == "webPubSubHubName"
+    assert body(only(parsed("webpubsub-hub"), "Microsoft.SignalRService/webPubSub/hubs"))["name"] == "hubName"
+
+
+def test_webpubsub_events_go_to_the_charger_function():
+    host = json.loads((project_root() / "host.json").read_text(encoding="utf-8"))
+    route_prefix = host["extensions"]["http"]["routePrefix"]
+    function_source = project_root() / "functions" / "chargers" / "webpubsub.py"
+    assert '"ocpp/webpubsub"' in function_source.read_text(encoding="utf-8")
+    hub = body(only(parsed("webpubsub-hub"), "Microsoft.SignalRService/webPubSub/hubs"))
+    (handler,) = hub["properties"]["eventHandlers"]
+    assert handler["urlTemplate"] == f"https://${{functionHostName}}/{route_prefix}/ocpp/webpubsub"
+    assert handler["systemEvents"] == ["connect", "connected", "disconnected"]
+    assert handler["userEventPattern"] == "*"
+
+
+# ---- the checkers themselves catch what they are for -------------------------------------------
+
+BAD_MODULE = f"""
+param principalId string
+resource sa 'Microsoft.Storage/storageAccounts@2023-05-01' = {{
+  name: 'st'
+  location: 'westeurope'
+}}
+resource owner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {{
+  name: guid(sa.id, principalId, '{OWNER}')
+  scope: sa
+  properties: {{
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{OWNER}')
+  }}
+}}
+resource site 'Microsoft.Web/sites@2024-04-01' existing = {{
+  name: 'func'
+}}
+resource settings 'Microsoft.Web/sites/config@2024-04-01' = {{
+  parent: site
+  name: 'appsettings'
+  properties: union({{ APP_ENV: 'production' }}, {{ COSMOS_KEY: 'key' }})
+}}
+"""
+
+
+def test_checkers_flag_an_owner_role_an_untagged_resource_and_missing_settings():
+    tree = parse_text(BAD_MODULE)
+    assert forbidden_roles(tree) == {"Owner"}
+    assert untagged_resources(tree) == ["sa"]
+    assert app_settings(tree).keys() == {"APP_ENV", "COSMOS_KEY"}
+
+
+def test_a_syntax_error_does_not_parse():
+    with pytest.raises(Exception):  # noqa: B017 - pycep surfaces lark's own error types
+        parse_text("resource x 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: \n")
