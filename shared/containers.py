@@ -18,7 +18,17 @@ CONTAINERS: dict[str, ContainerSpec] = {
         # partitioned by id, each is its own point read.
         ContainerSpec("users", "id", default_ttl=-1),
         ContainerSpec("providers", "id"),
-        ContainerSpec("stations", "providerId", spatial_paths=("location",)),
+        ContainerSpec(
+            "stations",
+            "providerId",
+            spatial_paths=("location",),
+            # the map search's filters and its ranking projection (location, featured window)
+            indexed_fields=(
+                *("type", "lifecycle", "access", "providerActive"),
+                *("maxPowerKw", "energyPricePerKwh", "ratingAverage", "standards"),
+                *("location", "featuredFrom", "featuredUntil"),
+            ),
+        ),
         ContainerSpec("chargers", "id"),
         ContainerSpec("sessions", "stationId"),
         ContainerSpec("reservations", "connectorKey", default_ttl=-1),

@@ -90,12 +90,19 @@ class ContainerSpec:
     (``stationId`` for the path ``/stationId``). ``default_ttl`` follows Cosmos:
     None means no expiry at all, -1 means per-document ``ttl`` only, a positive
     number of seconds applies to every document without its own ``ttl``.
+
+    ``indexed_fields`` names "hot" scalar fields (dotted paths) that queries
+    filter, sort or project on often. A hint for speed only, never for results:
+    the SQLite adapter keeps each in its own columns beside the body (value and
+    JSON type, written with it) and reads those instead of parsing the JSON;
+    Cosmos indexes every path already and needs nothing.
     """
 
     name: str
     partition_key: str = "id"
     default_ttl: int | None = None
     spatial_paths: tuple[str, ...] = ()
+    indexed_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -408,3 +408,105 @@ async def test_unreadable_continuation_token_is_invalid_continuation(store: Docu
     await store.create("users", {"id": "u1", "type": "user"})
     with pytest.raises(InvalidContinuation):
         await store.query("users", Query((Filter("type", "eq", "user"),), limit=1, continuation=token))
+
+
+# --- hot fields (ContainerSpec.indexed_fields): the same results as the body --------------
+
+# Every JSON type, at a hot field of stations (maxPowerKw) and at a field no adapter indexes (cold).
+HOT_VALUES: dict[str, Any] = {
+    "s": "50",
+    "s2": "abc",
+    "i": 50,
+    "big": 2**70,
+    "r": 50.5,
+    "r2": 0.1 + 0.2,
+    "t": True,
+    "f": False,
+    "n": None,
+    "a": ["50", 50],
+    "o": {"k": 50},
+}
+HOT_PROBES = [
+    *(Filter("maxPowerKw", "eq", v) for v in ("50", 50, 50.0, 50.5, True, False, None, ["50", 50], {"k": 50})),
+    *(Filter("maxPowerKw", "ne", v) for v in ("50", 50, True, None)),
+    *(Filter("maxPowerKw", op, v) for op in ("lt", "le", "gt", "ge") for v in (50, 50.5, "50", "b", True, False)),
+    Filter("maxPowerKw", "in", ["abc", 50.5, None, False]),
+    Filter("maxPowerKw", "in", []),
+    Filter("maxPowerKw", "contains", 50),
+    Filter("maxPowerKw", "contains", "50"),
+    Filter("maxPowerKw", "startswith", "a"),
+    Filter("maxPowerKw", "defined", True),
+    Filter("maxPowerKw", "defined", False),
+]
+
+
+async def _hot_equals_cold(store: DocumentStore) -> None:
+    def cold(f: Filter) -> Filter:
+        return Filter("coldCopy", f.op, f.value)
+
+    for f in HOT_PROBES:
+        hot_ids = sorted(await ids(store, Query((f,), limit=5)))
+        assert hot_ids == sorted(await ids(store, Query((cold(f),), limit=5))), f
+    for descending in (False, True):
+        hot_order = await ids(store, Query(order_by="maxPowerKw", descending=descending, limit=3))
+        assert hot_order == await ids(store, Query(order_by="coldCopy", descending=descending, limit=3))
+    projected = await all_pages(store, "stations", Query(fields=("maxPowerKw", "coldCopy"), limit=4))
+    assert projected and all(doc.get("maxPowerKw", "missing") == doc.get("coldCopy", "missing") for doc in projected)
+
+
+async def test_hot_field_filters_as_the_body_does_for_every_json_type(store: DocumentStore) -> None:
+    for key, value in HOT_VALUES.items():
+        await store.create("stations", {"id": key, "providerId": "p", "maxPowerKw": value, "coldCopy": value})
+    await store.create("stations", {"id": "missing", "providerId": "p"})
+    await _hot_equals_cold(store)
+    assert sorted(await ids(store, Query((Filter("maxPowerKw", "eq", 50),)))) == ["i"]
+    # replace and upsert change the value and its type; the hot columns follow
+    changed = list(HOT_VALUES.items())
+    for (key, _), (_, value) in zip(changed, changed[1:] + changed[:1], strict=True):
+        doc = await store.read("stations", key, "p")
+        write = store.replace if key < "m" else store.upsert
+        await write("stations", {**doc, "maxPowerKw": value, "coldCopy": value})
+    await store.upsert("stations", {"id": "missing", "providerId": "p", "maxPowerKw": 50, "coldCopy": 50})
+    await store.replace("stations", {"id": "n", "providerId": "p"})  # the field removed
+    await _hot_equals_cold(store)
+    assert sorted(await ids(store, Query((Filter("maxPowerKw", "eq", 50),)))) == ["missing", "s2"]
+
+
+async def test_hot_columns_are_added_and_dropped_on_open() -> None:
+    plain = {"docs": ContainerSpec("docs", "pk")}
+    hot = {"docs": ContainerSpec("docs", "pk", indexed_fields=("v", "a.b"))}
+    docs = [
+        {"id": "1", "pk": "p", "v": 1, "a": {"b": "x"}},
+        {"id": "2", "pk": "p", "v": "1", "a": {"b": ["x"]}},
+        {"id": "3", "pk": "p", "a": 1},
+    ]
+    queries = [
+        Query((Filter("v", "eq", 1),)),
+        Query((Filter("v", "defined", False),)),
+        Query((Filter("a.b", "eq", "x"),)),
+        Query(order_by="v"),
+        Query(fields=("v", "a.b")),
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "hot.db")
+
+        async def answers(specs: dict[str, ContainerSpec], write: Document | None = None) -> list[list[Document]]:
+            store = SqliteDocumentStore(path, specs)
+            try:
+                if write is not None:
+                    await store.upsert("docs", write)
+                return [[body(d) for d in await all_pages(store, "docs", q)] for q in queries]
+            finally:
+                await store.close()
+
+        store = SqliteDocumentStore(path, plain)
+        for doc in docs:
+            await store.create("docs", doc)
+        await store.close()
+        before = await answers(plain)
+        assert await answers(hot) == before  # migrated: columns added and filled from the bodies
+        # written while the fields were not hot, then hot again: the columns are rebuilt, not stale
+        changed = {"id": "1", "pk": "p", "v": "1", "a": {"b": "y"}}
+        after = await answers(plain, changed)
+        assert after != before
+        assert await answers(hot) == after

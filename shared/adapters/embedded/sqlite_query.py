@@ -9,6 +9,10 @@ condition false except ``defined = False``, as ``undefined`` does in Cosmos.
 spatial path an R*Tree join (``sqlite_geo``) narrows the rows to a box first
 and settles all but the rows at the edge without reading their JSON.
 
+A container's hot fields (``indexed_fields``) are read from their columns
+(``sqlite_columns``), which hold what ``json_extract`` and ``json_type`` would
+return: the same conditions, without parsing the body.
+
 Ordering follows Cosmos' cross-type order (null < booleans < numbers < strings <
 arrays < objects) by sorting on a type rank first, then the value, then
 ``(pk, id)`` so that ties have a stable order. Paging is a keyset cursor over that
@@ -23,6 +27,7 @@ import re
 from collections.abc import Collection
 from typing import Any
 
+from shared.adapters.embedded.sqlite_columns import type_column, value_column
 from shared.adapters.embedded.sqlite_geo import (
     BAND_M,
     EARTH_RADIUS_M,
@@ -49,7 +54,7 @@ __all__ = [
 _SEGMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NUMBER = "('integer','real')"
 _RANK = (
-    "CASE json_type(body, {p}) WHEN 'null' THEN 1 WHEN 'true' THEN 2 WHEN 'false' THEN 2 "
+    "CASE {t} WHEN 'null' THEN 1 WHEN 'true' THEN 2 WHEN 'false' THEN 2 "
     "WHEN 'integer' THEN 3 WHEN 'real' THEN 3 WHEN 'text' THEN 4 WHEN 'array' THEN 5 ELSE 6 END"
 )
 
@@ -118,12 +123,20 @@ def _column(f: Filter, pk_field: str | None, params: list[Any]) -> str | None:
     return f"{column} IN ({', '.join(_bind(params, v) for v in values)})"
 
 
-def _condition(f: Filter, params: list[Any], pk_field: str | None = None) -> str:
+def _field_sql(field: str, params: list[Any], hot: Collection[str]) -> tuple[str, str]:
+    """SQL for (the field's JSON type, its ``json_extract`` value): hot columns, or the body."""
+    if field in hot:
+        json_path(field)
+        return type_column(field), value_column(field)
+    p = _bind(params, json_path(field))
+    return f"json_type(body, {p})", f"json_extract(body, {p})"
+
+
+def _condition(f: Filter, params: list[Any], pk_field: str | None = None, hot: Collection[str] = ()) -> str:
     column = _column(f, pk_field, params)
     if column is not None:
         return column
-    p = _bind(params, json_path(f.field))
-    type_sql, value_sql = f"json_type(body, {p})", f"json_extract(body, {p})"
+    type_sql, value_sql = _field_sql(f.field, params, hot)
     if f.op == "eq":
         return _typed_eq(type_sql, value_sql, f.value, params)
     if f.op == "ne":
@@ -240,7 +253,19 @@ def order_rows(rows: list[Any], descending: bool) -> None:
     rows.sort(key=lambda row: tuple(row[2:]), reverse=descending)
 
 
-def projection_sql(fields: tuple[str, ...], pk_field: str, row: str = "t") -> str:
+def _hot_json(field: str, row: str) -> str:
+    """A hot field's JSON text from its columns; from the body only for a real number (or an
+    integer beyond 64 bits), whose text SQLite would not render exactly as the body holds it."""
+    t, v = f"{row}.{type_column(field)}", f"{row}.{value_column(field)}"
+    return (
+        f"CASE {t} WHEN 'text' THEN json_quote({v}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+        f"WHEN 'null' THEN 'null' WHEN 'array' THEN {v} WHEN 'object' THEN {v} "
+        f"WHEN 'integer' THEN iif(typeof({v}) = 'integer', CAST({v} AS TEXT), {row}.body -> '{json_path(field)}') "
+        f"WHEN 'real' THEN {row}.body -> '{json_path(field)}' END"
+    )
+
+
+def projection_sql(fields: tuple[str, ...], pk_field: str, row: str = "t", hot: Collection[str] = ()) -> str:
     """SQL building the projected document as one small JSON text (see ``Query.fields``).
 
     ``body -> path`` is the value's JSON text, or NULL where the document lacks it;
@@ -261,7 +286,16 @@ def projection_sql(fields: tuple[str, ...], pk_field: str, row: str = "t") -> st
         for name, child in node.items():
             path = f"{prefix}.{name}"
             if child is None:
-                parts.append(f"""coalesce(',"{name}":' || ({row}.body -> '{path}'), '')""")
+                field = path[2:]
+                if field == "id":  # the id column is the body's id; the pk column its partition key's JSON text
+                    value = f"json_quote({row}.id)"
+                elif field == pk_field:
+                    value = f"{row}.pk"
+                elif field in hot:
+                    value = _hot_json(field, row)
+                else:
+                    value = f"{row}.body -> '{path}'"
+                parts.append(f"""coalesce(',"{name}":' || ({value}), '')""")
             else:
                 inner = members(child, path)
                 parts.append(f"""coalesce(',"{name}":{{' || substr(nullif({inner}, ''), 2) || '}}', '')""")
@@ -277,13 +311,14 @@ def select_sql(
     now: float,
     spatial: Collection[str] = (),
     pk_field: str | None = None,
+    hot: Collection[str] = (),
 ) -> tuple[str, list[Any], int]:
     """SQL selecting one page (``limit + 1`` rows, to know whether more follow).
 
     ``spatial`` names the fields that have an R*Tree (the container's spatial
     paths); ``pk_field`` the partition key field (its filters then use the key
-    column; a projection needs it). Returns the SQL, its parameters (positional
-    ``?NNN``) and how many trailing columns form the sort key that
+    column; a projection needs it); ``hot`` the fields with columns of their own.
+    Returns the SQL, its parameters (positional ``?NNN``) and how many trailing columns form the sort key that
     ``encode_cursor`` takes from the last row. The first column is the body (or,
     with ``q.fields``, the projected document), the second its ETag (NULL when projected).
     """
@@ -293,14 +328,14 @@ def select_sql(
     where = [f"(expires_at IS NULL OR expires_at > {_bind(params, now)})"]
     if pk is not None:
         where.append(f"pk = {_bind(params, pk)}")
-    where += [_condition(f, params, pk_field) for f in q.filters]
+    where += [_condition(f, params, pk_field, hot) for f in q.filters]
     source, geo = _geo(table, q, spatial, params)
     where += geo
     keys = ["pk", "id"]
     if q.order_by is not None:
-        p = _bind(params, json_path(q.order_by))
-        where.append(f"json_type(body, {p}) IS NOT NULL")
-        keys = [_RANK.format(p=p), f"coalesce(json_extract(body, {p}), 0)", *keys]
+        type_sql, value_sql = _field_sql(q.order_by, params, hot)
+        where.append(f"{type_sql} IS NOT NULL")
+        keys = [_RANK.format(t=type_sql), f"coalesce({value_sql}, 0)", *keys]
     direction = "DESC" if q.descending else "ASC"
     if q.continuation is not None:
         cursor = decode_cursor(q.continuation, len(keys))
@@ -315,7 +350,7 @@ def select_sql(
         # Built where the row is tested: SQLite (3.40 included) keeps the last few parsed JSON texts
         # for the whole statement, so the projection reuses the filters' parse of the body instead
         # of parsing it again after the sort. A projection is short: sorting it costs little.
-        projected = projection_sql(q.fields, pk_field, row=f'"{table}"')
+        projected = projection_sql(q.fields, pk_field, row=f'"{table}"', hot=hot)
         return f"SELECT {projected}, NULL, {named} {rest} LIMIT {limit}", params, len(keys)
     # Two phases: choose the page on the keys alone, then fetch the bodies by rowid. Sorting
     # whole bodies copies them through SQLite's sorter (most of a geo query's time), so the

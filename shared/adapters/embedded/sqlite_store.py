@@ -9,7 +9,8 @@ atomic across processes, and a failed write can tell "not found" from "stale".
 
 A container with ``spatial_paths`` also has an R*Tree per path (``sqlite_geo``),
 kept by triggers inside those same write transactions; ``Near`` and ``Within``
-on those paths read only the rows in the query's box.
+on those paths read only the rows in the query's box. Its ``indexed_fields`` have
+columns of their own (``sqlite_columns``), written by the same statement as the body.
 
 All sqlite3 work runs on one dedicated thread that owns the connection, so the
 event loop never blocks on disk and the connection is never shared.
@@ -29,6 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from shared.adapters.embedded.sqlite_columns import column_writes, ensure_columns
 from shared.adapters.embedded.sqlite_geo import ensure_geo_index, ensure_math, haversine_m
 from shared.adapters.embedded.sqlite_query import encode_cursor, json_path, order_rows, select_sql
 from shared.containers import CONTAINERS
@@ -99,6 +101,11 @@ class SqliteDocumentStore:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
         self._conn: sqlite3.Connection | None = None
         self._tables: set[str] = set()
+        # per container: the hot columns' names and their values computed from the bound body (?4)
+        self._hot = {
+            name: column_writes({f: json_path(f) for f in spec.indexed_fields}, "?4")
+            for name, spec in self._containers.items()
+        }
         self._closed = False
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
@@ -137,6 +144,7 @@ class SqliteDocumentStore:
                 f'CREATE INDEX IF NOT EXISTS "{container}__expires" ON "{container}" (expires_at) '
                 "WHERE expires_at IS NOT NULL"
             )
+            ensure_columns(conn, container, {f: json_path(f) for f in spec.indexed_fields})
             if spec.spatial_paths:
                 ensure_geo_index(conn, container, {path: json_path(path) for path in spec.spatial_paths})
             self._tables.add(container)
@@ -182,15 +190,24 @@ class SqliteDocumentStore:
             raise DocumentNotFound(f"{container}/{doc_id}")
         return {**json.loads(row[0]), "_etag": row[1]}
 
+    def _insert_sql(self, container: str, upsert: bool) -> str:
+        """INSERT of (?1 pk, ?2 id, ?3 etag, ?4 body, ?5 expires_at) and the hot columns, from ?4."""
+        names, values = self._hot[container]
+        sql = (
+            f'INSERT INTO "{container}" (pk, id, etag, body, expires_at{"".join(", " + n for n in names)}) '
+            f"VALUES (?1, ?2, ?3, ?4, ?5{''.join(', ' + v for v in values)})"
+        )
+        if upsert:
+            columns = ("etag", "body", "expires_at", *names)
+            sql += " ON CONFLICT (pk, id) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in columns)
+        return sql
+
     def _create_sync(self, container: str, doc: Document) -> Document:
         etag = uuid.uuid4().hex
         with self._write(container) as (conn, spec, now):
             doc_id, pk, text, expires = self._prepare(spec, doc, now)
             try:
-                conn.execute(
-                    f'INSERT INTO "{container}" (pk, id, etag, body, expires_at) VALUES (?, ?, ?, ?, ?)',
-                    (pk, doc_id, etag, text, expires),
-                )
+                conn.execute(self._insert_sql(container, upsert=False), (pk, doc_id, etag, text, expires))
             except sqlite3.IntegrityError as exc:
                 raise DocumentConflict(f"{container}/{doc_id}") from exc
         return {**json.loads(text), "_etag": etag}
@@ -204,9 +221,11 @@ class SqliteDocumentStore:
                 raise DocumentNotFound(f"{container}/{doc_id}")
             if etag is not None and etag != current:
                 raise PreconditionFailed(f"{container}/{doc_id}")
+            names, values = self._hot[container]
+            hot = "".join(f", {n} = {v}" for n, v in zip(names, values, strict=True))
             conn.execute(
-                f'UPDATE "{container}" SET etag = ?, body = ?, expires_at = ? WHERE pk = ? AND id = ?',
-                (new_etag, text, expires, pk, doc_id),
+                f'UPDATE "{container}" SET etag = ?3, body = ?4, expires_at = ?5{hot} WHERE pk = ?1 AND id = ?2',
+                (pk, doc_id, new_etag, text, expires),
             )
         return {**json.loads(text), "_etag": new_etag}
 
@@ -218,12 +237,7 @@ class SqliteDocumentStore:
             # As in Cosmos, the ETag guards only an existing document: a missing one is created.
             if etag is not None and current is not None and etag != current:
                 raise PreconditionFailed(f"{container}/{doc_id}")
-            conn.execute(
-                f'INSERT INTO "{container}" (pk, id, etag, body, expires_at) VALUES (?, ?, ?, ?, ?) '
-                "ON CONFLICT (pk, id) DO UPDATE SET etag = excluded.etag, body = excluded.body, "
-                "expires_at = excluded.expires_at",
-                (pk, doc_id, new_etag, text, expires),
-            )
+            conn.execute(self._insert_sql(container, upsert=True), (pk, doc_id, new_etag, text, expires))
         return {**json.loads(text), "_etag": new_etag}
 
     def _delete_sync(self, container: str, doc_id: str, partition_key: Any, etag: str | None) -> None:
@@ -240,7 +254,9 @@ class SqliteDocumentStore:
         conn, spec = self._table(container)
         pk = None if query.partition_key is None else json.dumps(query.partition_key, separators=(",", ":"))
         now = self._clock.now().timestamp()
-        sql, params, width = select_sql(container, query, pk, now, spec.spatial_paths, spec.partition_key)
+        sql, params, width = select_sql(
+            container, query, pk, now, spec.spatial_paths, spec.partition_key, spec.indexed_fields
+        )
         rows = conn.execute(sql, params).fetchall()
         order_rows(rows, query.descending)
         if query.fields is None:
