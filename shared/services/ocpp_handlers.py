@@ -1,9 +1,9 @@
 """The central system's answers to charger calls (OCPP 1.6J Core): one ``Router``, built at import.
 
-Authorize, StartTransaction, MeterValues and StopTransaction belong to the
-charging sessions and are not registered yet: the router answers them with
-NotSupported. Every handler is idempotent on the frame's content (chargers
-retry a call that got no answer).
+StartTransaction, MeterValues and StopTransaction belong to the charging
+sessions and are not registered yet: the router answers them with NotSupported.
+Every handler is idempotent on the frame's content (chargers retry a call that
+got no answer).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from shared.services.charger_state import (
     record_connector_status,
     update_ocpp_state,
 )
+from shared.services.ocpp_authorize import authorize_tag
 
 if TYPE_CHECKING:
     from shared.bootstrap import Deps
@@ -113,3 +114,14 @@ async def status_notification(ctx: OcppContext, payload: dict[str, Any]) -> dict
 async def data_transfer(ctx: OcppContext, payload: dict[str, Any]) -> dict[str, Any]:
     log.info("DataTransfer from %s for vendor %r: no extension known", ctx.charger_id, payload.get("vendorId"))
     return {"status": "UnknownVendorId"}
+
+
+@router.on(Action.authorize)
+async def authorize(ctx: OcppContext, payload: dict[str, Any]) -> dict[str, Any]:
+    verdict = await authorize_tag(ctx.deps.store, ctx.deps.clock, payload["idTag"])
+    info: dict[str, Any] = {"status": verdict.status}
+    if verdict.expiry is not None:
+        info["expiryDate"] = ocpp_time(verdict.expiry)
+    if verdict.status != "Accepted":
+        log.info("Authorize at %s: idTag refused as %s", ctx.charger_id, verdict.status)
+    return {"idTagInfo": info}
