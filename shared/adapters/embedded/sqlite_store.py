@@ -23,6 +23,7 @@ import functools
 import json
 import re
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -55,6 +56,22 @@ _SYSTEM = frozenset({"_etag", "_rid", "_self", "_attachments", "_ts"})
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _LIVE = "(expires_at IS NULL OR expires_at > ?)"
 _MMAP_BYTES = 1 << 30
+
+
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """Turn on WAL; several processes opening a fresh file at once may find it locked.
+
+    SQLite does not always run the busy handler for the journal-mode switch, so a
+    process racing another one through the first open retries here, bounded.
+    """
+    for attempt in range(200):
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 199:
+                raise
+            time.sleep(0.05)
 
 
 def _pk(doc: Document, field: str) -> str:
@@ -119,7 +136,7 @@ class SqliteDocumentStore:
             # isolation_level=None: no implicit transactions; writes open their own.
             conn = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout = 30000")  # before WAL: the switch itself may wait
-            conn.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")  # safe in WAL; fsync at checkpoints only
             # Reads through a memory map, not a read() per page: a geo search fetches hundreds of
             # scattered rows, and the default 2 MB page cache holds few of them. Processes sharing
