@@ -17,6 +17,7 @@ from pathlib import Path
 
 from shared.adapters.embedded.sqlite_store import SqliteDocumentStore
 from shared.ports.store import PreconditionFailed
+from tests.processes import race
 
 ROUNDS = 50
 WAIT = 30.0  # seconds a process waits for the other before the test fails
@@ -51,23 +52,7 @@ async def test_conditional_replace_has_one_winner_per_round(tmp_path: Path) -> N
     await seed.create("counters", {"id": "shared", "value": 0, "history": []})
     await seed.close()
 
-    ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no inherited connection or lock
-    barrier = ctx.Barrier(2)
-    results: multiprocessing.Queue[tuple[str, list[int]]] = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(path, name, barrier, results)) for name in ("a", "b")]
-    for proc in procs:
-        proc.start()
-    try:
-        wins = dict(results.get(timeout=120) for _ in procs)
-    finally:
-        for proc in procs:
-            proc.join(timeout=10)
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
-        results.close()
-        results.join_thread()
-    assert [proc.exitcode for proc in procs] == [0, 0]
+    wins = race(_worker, path, ("a", "b"))
 
     assert sorted(wins["a"] + wins["b"]) == list(range(ROUNDS))  # one winner each round, never two
     check = SqliteDocumentStore(path)

@@ -20,6 +20,7 @@ from shared.services.transaction_ids import (
     next_transaction_id,
 )
 from tests.fakes import FakeClock
+from tests.processes import race
 
 PER_PROCESS = 50
 WAIT = 30.0  # seconds a process waits for the other before the test fails
@@ -66,8 +67,8 @@ def _worker(path: str, name: str, barrier: Barrier, results: multiprocessing.Que
 
 
 async def _prepare(path: str) -> None:
-    # The file and its table exist (in WAL mode) before the workers open it; the counter
-    # document does not, so the workers still race to create it.
+    # The file and its table exist before the workers open it (a fresh file's first open is
+    # raced in test_sqlite_fresh_file.py); the counter document does not, so the workers race to create it.
     store = SqliteDocumentStore(path)
     assert (await store.query("counters", Query())).items == []
     await store.close()
@@ -76,22 +77,6 @@ async def _prepare(path: str) -> None:
 def test_two_processes_on_one_sqlite_file_never_share_an_id(tmp_path: Path) -> None:
     path = str(tmp_path / "shared.db")
     asyncio.run(_prepare(path))
-    ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no inherited connection or lock
-    barrier = ctx.Barrier(2)
-    results: multiprocessing.Queue[tuple[str, list[int]]] = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(path, name, barrier, results)) for name in ("a", "b")]
-    for proc in procs:
-        proc.start()
-    try:
-        drawn = dict(results.get(timeout=120) for _ in procs)
-    finally:
-        for proc in procs:
-            proc.join(timeout=10)
-            if proc.is_alive():
-                proc.kill()
-                proc.join()
-        results.close()
-        results.join_thread()
-    assert [proc.exitcode for proc in procs] == [0, 0]
+    drawn = race(_worker, path, ("a", "b"))
     assert all(ids == sorted(ids) for ids in drawn.values())  # each process sees its ids rise
     assert sorted(drawn["a"] + drawn["b"]) == list(range(1, 2 * PER_PROCESS + 1))
