@@ -21,9 +21,11 @@ from local_host.discovery import HttpFunction
 from local_host.invoke import call_user_function
 from local_host.routes import CompiledRoute, compile_route
 
+# The app's own limit (DESIGN section 8): the host stops reading there rather than buffer more.
+from shared.http.endpoint import MAX_BODY_BYTES
+
 __all__ = ["MAX_BODY_BYTES", "HttpBridge", "problem_body", "response_start"]
 
-MAX_BODY_BYTES = 1024 * 1024  # DESIGN section 8: bodies over 1 MiB are refused with 413
 log = logging.getLogger("local_host.http")
 _FRAMING = {"content-length", "transfer-encoding", "connection"}
 Match = tuple[HttpFunction, dict[str, str]]
