@@ -29,7 +29,7 @@ install: $(PY_STAMP) $(NODE_STAMP)
 
 ## run: start the whole system locally on the embedded defaults, with demo data
 run: $(PY_STAMP) local.settings.json
-	$(PY) -m local_host --host $(HOST) --port $(PORT)
+	$(PY) -m local_host --host $(HOST) --port $(PORT) --simulate 3
 
 ## test: lint and type-check, then every test (unit, contract incl. the Cosmos stand-in, functions, end-to-end)
 test: install

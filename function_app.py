@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from functions import chargers, providers, stations, system, users
+from functions import chargers, providers, sessions, stations, system, users
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
@@ -11,3 +11,4 @@ app.register_functions(users.bp)
 app.register_functions(providers.bp)
 app.register_functions(stations.bp)
 app.register_functions(chargers.bp)
+app.register_functions(sessions.bp)

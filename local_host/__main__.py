@@ -1,4 +1,4 @@
-"""``python -m local_host [--host 127.0.0.1] [--port 7071] [--app function_app:app]``.
+"""``python -m local_host [--host 127.0.0.1] [--port 7071] [--app function_app:app] [--simulate N]``.
 
 Stands in for ``func start`` (Core Tools cannot be installed here). Ctrl-C or
 SIGTERM stops the poll loops and timers, lets running functions finish and
@@ -14,6 +14,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import azure.functions as func
 
@@ -21,6 +22,9 @@ from local_host.discovery import functions_of
 from local_host.ocpp_relay import OcppMount
 from local_host.server import LocalHost
 from shared.config import Settings, load_settings, project_root
+
+if TYPE_CHECKING:
+    from simulator.fleet import DemoSimulation
 
 __all__ = ["CHARGER_FUNCTION", "load_app", "main", "ocpp_mount"]
 
@@ -58,6 +62,7 @@ async def serve(args: argparse.Namespace) -> None:
     except (ValueError, KeyError, OSError) as exc:  # not loopback, unknown %Setting%, port in use
         raise SystemExit(f"local host: {exc}") from exc
     seeding = await _warm_up(host)
+    simulation = _simulation(host, seeding, args.simulate)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -66,6 +71,8 @@ async def serve(args: argparse.Namespace) -> None:
         await stop.wait()
     finally:
         logging.getLogger("local_host").info("stopping")
+        if simulation is not None:
+            await simulation.stop()
         if seeding is not None and not seeding.done():
             seeding.cancel()
         await host.stop()
@@ -100,12 +107,36 @@ async def _warm_up(host: LocalHost) -> asyncio.Task[None] | None:
     return asyncio.create_task(seed())
 
 
+def _simulation(host: LocalHost, seeding: asyncio.Task[None] | None, count: int) -> DemoSimulation | None:
+    """``--simulate N``: N simulated demo chargers against this host's own OCPP endpoint, once the demo is seeded."""
+    if count <= 0:
+        return None
+    if host.ocpp is None or seeding is None:
+        print("  --simulate skipped: it needs the OCPP endpoint and the demo data (DEMO_DATA in development)")
+        return None
+    from shared.services.demo import DEMO_ID_TAG
+    from simulator.fleet import DemoSimulation
+
+    address = f"[{host.host}]" if ":" in host.host else host.host
+    try:
+        simulation = DemoSimulation(f"ws://{address}:{host.port}/ocpp", count, ready=seeding, id_tag=DEMO_ID_TAG)
+    except ValueError as exc:  # more chargers than the demo network has
+        print(f"  --simulate skipped: {exc}")
+        return None
+    ids = ", ".join(login.charger_id for login in simulation.logins)
+    print(f"  simulated chargers: {ids}\n  (the first one charges with the demo card {DEMO_ID_TAG} once seeded)")
+    simulation.start()
+    return simulation
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m local_host", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=7071)
     parser.add_argument("--app", default="function_app:app", help="module:attribute of the FunctionApp")
     parser.add_argument("--log-level", default="INFO")
+    simulate = "also run N simulated demo chargers (OCPP 1.6J) against this host once seeded (default 0)"
+    parser.add_argument("--simulate", type=int, default=0, metavar="N", help=simulate)
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # the app module lives at the project root, whichever directory we were started from

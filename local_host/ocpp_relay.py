@@ -7,6 +7,10 @@ HTTP response, as the service does), ``connected``, one ``message`` per frame
 (a non-empty response is the reply frame; a failed one drops the socket) and
 always ``disconnected``. The path's charger id is passed as the ``chargerId``
 query value, as a gateway rewrite in front of Web PubSub would.
+
+The other direction, platform to charger, is Web PubSub's REST API
+(``POST /api/hubs/{hub}/connections/{id}/:send``), which ``rest_api()``
+answers for the sockets held here (local_host/ocpp_relay_rest.py).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from local_host.discovery import Discovered, HttpFunction
 from local_host.http_bridge import encode_response
 from local_host.invoke import call_user_function
+from local_host.ocpp_relay_rest import RelayRestApi
 from shared.http import webpubsub as wps
 
 __all__ = ["Invoke", "OcppMount", "OcppRelay", "function_invoker", "mount"]
@@ -86,18 +91,25 @@ class OcppRelay:
     def route(self, path: str = "/ocpp/{chargerId}") -> WebSocketRoute:
         return WebSocketRoute(path, self._serve)
 
+    def rest_api(self) -> RelayRestApi:
+        """Web PubSub's send/close REST calls for these sockets (the host tries it before the functions)."""
+        return RelayRestApi(self)
+
     @property
     def connections(self) -> list[str]:
         return list(self._sockets)
 
-    async def send_to_connection(self, connection_id: str, text: str) -> bool:
-        """Send a text frame (Web PubSub's send_to_connection); False if the socket is gone."""
+    async def send_to_connection(self, connection_id: str, text: str | bytes) -> bool:
+        """Send a text (str) or binary (bytes) frame (Web PubSub's send_to_connection); False if the socket is gone."""
         found = self._sockets.get(connection_id)
         if found is None:
             return False
         async with found[1]:
             try:
-                await found[0].send_text(text)
+                if isinstance(text, bytes):
+                    await found[0].send_bytes(text)
+                else:
+                    await found[0].send_text(text)
             except (RuntimeError, OSError, WebSocketDisconnect):
                 return False
         return True

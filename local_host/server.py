@@ -77,11 +77,16 @@ class LocalHost:
         # ocpp: the charger function's Web PubSub stand-in at /ocpp/{chargerId} (DESIGN section 6)
         self.ocpp: OcppRelay | None = mount(self.functions, self.host_json.route_prefix, ocpp) if ocpp else None
         relay = [self.ocpp.route()] if self.ocpp else []
+        # Web PubSub's REST API for those sockets lives under /api too, so it is tried before the functions
+        self._relay_api = self.ocpp.rest_api() if self.ocpp else None
         self._others = Starlette(routes=[self.admin.route(), *relay, *extra_routes])
         self.asgi = RequestLog(self._dispatch)
         self._http = EmbeddedUvicorn(self.asgi, host, port, stop_grace_seconds)
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._relay_api is not None and self._relay_api.handles(scope):
+            await self._relay_api(scope, receive, send)
+            return
         if scope["type"] == "http" and not scope["path"].startswith("/admin/"):
             found = self._bridge.match(scope["path"], scope["method"])
             if found is not None:

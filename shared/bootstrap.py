@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
     from shared.ports.bus import EventBus
+    from shared.ports.charger_link import ChargerLink
     from shared.ports.store import DocumentStore
     from shared.services.tokens import TokenService
 
@@ -36,6 +37,7 @@ class Deps:
     clock: Clock
     tokens: TokenService
     passwords: PasswordHasher
+    link: ChargerLink
 
 
 _deps: Deps | None = None
@@ -90,6 +92,13 @@ def _bus(settings: Settings, clock: Clock) -> EventBus:
     return LocalBus(path, max_delivery_count=settings.bus_max_delivery_count, clock=clock)
 
 
+def _link(settings: Settings) -> ChargerLink:
+    # One adapter for Azure and the local host: the local relay answers Web PubSub's REST call.
+    from shared.adapters.azure.webpubsub_link import WebPubSubLink
+
+    return WebPubSubLink.from_settings(settings)
+
+
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Deps:
     from argon2 import PasswordHasher
 
@@ -110,6 +119,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> De
             clock=clock,
         ),
         passwords=PasswordHasher(),
+        link=_link(settings),
     )
 
 
@@ -142,4 +152,5 @@ async def close() -> None:
     if _deps is not None:
         await _deps.store.close()
         await _deps.bus.close()
+        await _deps.link.close()
     reset()

@@ -95,6 +95,14 @@ class Settings(BaseSettings):
     webpubsub_hub: str = Field("ocpp", alias="WEBPUBSUB_HUB", min_length=1)
     webpubsub_allowed_origins: str = Field("", alias="WEBPUBSUB_ALLOWED_ORIGINS")  # comma-separated hosts, or *
     ocpp_heartbeat_interval_seconds: int = Field(300, alias="OCPP_HEARTBEAT_INTERVAL_SECONDS", ge=10, le=86400)
+    # ChargerLink: commands to chargers go through Web PubSub's REST API (the local relay speaks it too)
+    webpubsub_endpoint: str = Field("", alias="WEBPUBSUB_ENDPOINT")
+    ocpp_command_timeout_seconds: int = Field(30, alias="OCPP_COMMAND_TIMEOUT_SECONDS", ge=1, le=600)
+
+    # Charging sessions (DESIGN sections 4 and 11)
+    session_start_timeout_seconds: int = Field(120, alias="SESSION_START_TIMEOUT_SECONDS", ge=10, le=3600)
+    session_stop_grace_seconds: int = Field(300, alias="SESSION_STOP_GRACE_SECONDS", ge=10, le=86400)
+    session_totals_interval_seconds: int = Field(60, alias="SESSION_TOTALS_INTERVAL_SECONDS", ge=1, le=3600)
 
     # Local host and demo data
     demo_data: bool = Field(False, alias="DEMO_DATA")

@@ -38,6 +38,8 @@ CONTAINERS: dict[str, ContainerSpec] = {
         ContainerSpec("reviews", "stationId"),
         ContainerSpec("notifications", "userId", default_ttl=-1),
         ContainerSpec("counters", "id"),
+        # commands sent to chargers, awaiting their reply (ChargerLink); they expire by their own ttl
+        ContainerSpec("charger_commands", "chargerId", default_ttl=-1),
         # idempotency keys and login throttles expire by their own ttl
         ContainerSpec("processed_messages", "id", default_ttl=-1),
         ContainerSpec("throttles", "id", default_ttl=-1),

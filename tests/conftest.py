@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 
 from shared import bootstrap
 from shared.config import Settings
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, RecordingLink
 
 ADMIN_EMAIL = "admin@wattsup.dev"
 ADMIN_PASSWORD = "admin-password-1"
@@ -57,6 +57,7 @@ def settings(tmp_path: Path) -> Settings:
 async def deps(settings: Settings, clock: FakeClock) -> AsyncIterator[bootstrap.Deps]:
     built = bootstrap.build(settings, clock=clock)
     built.passwords = fast_hasher()
+    built.link = RecordingLink()  # commands to chargers are recorded; tests answer them as the charger would
     bootstrap.use(built)
     yield built
     await bootstrap.close()

@@ -10,4 +10,4 @@ import azure.functions as func
 bp = func.Blueprint()
 
 # Imported for their registrations on ``bp``.
-from functions.chargers import webhook, webpubsub  # noqa: E402,F401
+from functions.chargers import commands, webhook, webpubsub  # noqa: E402,F401

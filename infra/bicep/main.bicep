@@ -179,6 +179,7 @@ module webPubSub 'modules/webpubsub.bicep' = {
     name: '${abbrs.signalRServiceWebPubSub}${resourceToken}'
     location: location
     tags: tags
+    principalId: identity.outputs.principalId
     skuName: webPubSubSku
     keyVaultName: keyVault.outputs.name
     accessKeysSecretName: keyVault.outputs.secretNames.webPubSubAccessKeys

@@ -1,8 +1,8 @@
 """The central system's answers to charger calls (OCPP 1.6J Core): one ``Router``, built at import.
 
 StartTransaction, MeterValues and StopTransaction belong to the charging
-sessions and are not registered yet: the router answers them with NotSupported.
-Every handler is idempotent on the frame's content (chargers retry a call that
+sessions: they are registered on the same router by ``ocpp_transactions``,
+imported at the end of this module. Every handler is idempotent on the frame's content (chargers retry a call that
 got no answer).
 """
 
@@ -17,6 +17,7 @@ from shared.domain.chargers import ChargerOcppState
 from shared.domain.stations import ConnectorStatus
 from shared.ocpp.actions import Action
 from shared.ocpp.router import Router
+from shared.services import charger_commands
 from shared.services.charger_state import (
     connected_charger,
     record_connector_status,
@@ -41,7 +42,12 @@ class OcppContext:
     deps: Deps
 
 
-router: Router[OcppContext] = Router()
+async def _on_reply(ctx: OcppContext, frame: charger_commands.Reply) -> None:
+    """A charger's CALLRESULT/CALLERROR settles the command it answers (shared/services/charger_commands.py)."""
+    await charger_commands.record_reply(ctx.deps, ctx.charger_id, frame)
+
+
+router: Router[OcppContext] = Router(on_reply=_on_reply)
 
 
 def ocpp_time(moment: datetime) -> str:
@@ -107,6 +113,8 @@ async def status_notification(ctx: OcppContext, payload: dict[str, Any]) -> dict
     charger = await connected_charger(deps, ctx.charger_id)
     if charger is None or not await record_connector_status(deps, charger, connector_id, status, at):
         log.warning("%s reported connector %s, which its station does not list", ctx.charger_id, connector_id)
+        return {}
+    await ocpp_transactions.on_connector_status(deps, charger, connector_id, status, at, payload["errorCode"])
     return {}
 
 
@@ -125,3 +133,7 @@ async def authorize(ctx: OcppContext, payload: dict[str, Any]) -> dict[str, Any]
     if verdict.status != "Accepted":
         log.info("Authorize at %s: idTag refused as %s", ctx.charger_id, verdict.status)
     return {"idTagInfo": info}
+
+
+# Registers the transaction handlers on ``router`` (it imports this module's names, hence last).
+from shared.services import ocpp_transactions  # noqa: E402

@@ -57,6 +57,9 @@ FORBIDDEN_ROLES = {
 SB_SENDER = "69a216fc-b8fb-44d8-bc22-1f3c2c88dd39"
 SB_RECEIVER = "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0"
 COSMOS_DATA_CONTRIBUTOR = "00000000-0000-0000-0000-000000000002"
+# "Web PubSub Service Owner": despite the name a data-plane role (full access to the service's REST API:
+# send to and close connections), not the Azure "Owner" above, and with no control-plane rights.
+WEBPUBSUB_SERVICE_OWNER = "12cf5a90-567b-43ae-8102-96cf46c7d9b4"
 GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
@@ -411,6 +414,29 @@ def test_webpubsub_events_go_to_the_charger_function():
     assert handler["urlTemplate"] == f"https://${{functionHostName}}/{route_prefix}/ocpp/webpubsub"
     assert handler["systemEvents"] == ["connect", "connected", "disconnected"]
     assert handler["userEventPattern"] == "*"
+
+
+def test_the_app_may_send_to_charger_connections_on_web_pubsub_only():
+    # ChargerLink's send_to_connection with an Entra token needs a data-plane role. "Web PubSub Service
+    # Reader" only reads, so "Web PubSub Service Owner" is the least privilege that can send to a
+    # connection; it is not the Azure Owner role that FORBIDDEN_ROLES keeps out.
+    assert WEBPUBSUB_SERVICE_OWNER not in FORBIDDEN_ROLES
+    tree = parsed("webpubsub")
+    (assignment,) = resources_of_type(tree, "Microsoft.Authorization/roleAssignments").values()
+    config = body(assignment)
+    (resource,) = resources_of_type(tree, "Microsoft.SignalRService/webPubSub")
+    assert config["scope"] == resource  # the Web PubSub resource itself, not the group or subscription
+    assert tree["variables"]["serviceOwnerRoleId"]["value"] == WEBPUBSUB_SERVICE_OWNER
+    role = config["properties"]["roleDefinitionId"]["function"]
+    assert role["type"] == "subscription_resource_id"
+    assert role["parameters"]["resource_type"] == "Microsoft.Authorization/roleDefinitions"
+    assert role["parameters"]["resource_name_1"] == "serviceOwnerRoleId"
+    assert config["properties"]["principalId"] == "principalId"
+    assert config["properties"]["principalType"] == "ServicePrincipal"
+    params = {name: m["config"]["params"] for name, m in parsed("main")["modules"].items()}
+    assert params["webPubSub"]["principalId"] == params["cosmos"]["principalId"]  # the app's identity
+    elsewhere = [m for m in ("main", *MODULES) if m != "webpubsub" and WEBPUBSUB_SERVICE_OWNER in strings(parsed(m))]
+    assert elsewhere == []
 
 
 # ---- the checkers themselves catch what they are for -------------------------------------------

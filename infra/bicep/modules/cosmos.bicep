@@ -39,6 +39,7 @@ var containers = [
   { name: 'reviews', partitionKey: 'stationId' }
   { name: 'notifications', partitionKey: 'userId', defaultTtl: -1 }
   { name: 'counters', partitionKey: 'id' }
+  { name: 'charger_commands', partitionKey: 'chargerId', defaultTtl: -1 }
   { name: 'processed_messages', partitionKey: 'id', defaultTtl: -1 }
   { name: 'throttles', partitionKey: 'id', defaultTtl: -1 }
 ]

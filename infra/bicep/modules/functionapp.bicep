@@ -137,6 +137,12 @@ var appSettings = {
   // abuse protection: Web PubSub's OPTIONS carries its own host name as WebHook-Request-Origin
   WEBPUBSUB_ALLOWED_ORIGINS: webPubSubHostName
   OCPP_HEARTBEAT_INTERVAL_SECONDS: '300'
+  // ChargerLink sends commands through the service's REST API with the app's identity
+  WEBPUBSUB_ENDPOINT: 'https://${webPubSubHostName}'
+  OCPP_COMMAND_TIMEOUT_SECONDS: '30'
+  SESSION_START_TIMEOUT_SECONDS: '120'
+  SESSION_STOP_GRACE_SECONDS: '300'
+  SESSION_TOTALS_INTERVAL_SECONDS: '60'
   DEMO_DATA: demoData ? 'true' : 'false'
 }
 

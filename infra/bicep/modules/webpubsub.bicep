@@ -4,9 +4,15 @@
 //
 // Local auth stays on on purpose: the charger endpoint verifies each event's ce-signature, an
 // HMAC of the connection id under these access keys, so the app needs them (as a Key Vault secret).
+//
+// Commands to chargers go out through the data-plane REST API (send to connection). The app signs
+// them with the access key when it has one; its identity also gets "Web PubSub Service Owner" on this
+// resource only, so sending with an Entra token (no key) works too.
 param name string
 param location string
 param tags object
+@description('Principal id of the app\'s user-assigned identity')
+param principalId string
 param keyVaultName string
 param accessKeysSecretName string
 
@@ -34,6 +40,22 @@ resource webPubSub 'Microsoft.SignalRService/webPubSub@2024-03-01' = {
     tls: {
       clientCertEnabled: false
     }
+  }
+}
+
+// Web PubSub Service Owner: a data-plane role (send to connections, users and groups, close them,
+// issue client tokens) with no control-plane rights: it cannot read the keys, change the hub or
+// delete the resource. The built-in data-plane alternatives cannot send to a connection ("Web PubSub
+// Service Reader" only reads), so this is the least privilege for ChargerLink. Not Owner/Contributor.
+var serviceOwnerRoleId = '12cf5a90-567b-43ae-8102-96cf46c7d9b4'
+
+resource serviceOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(webPubSub.id, principalId, serviceOwnerRoleId)
+  scope: webPubSub
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', serviceOwnerRoleId)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
   }
 }
 
