@@ -30,16 +30,25 @@ CONTAINERS: dict[str, ContainerSpec] = {
             ),
         ),
         ContainerSpec("chargers", "id"),
-        ContainerSpec("sessions", "stationId"),
+        # sessions also holds one claim document per connector ("claim:<charger>:<connector>")
+        ContainerSpec(
+            "sessions",
+            "stationId",
+            indexed_fields=(
+                *("type", "status", "connectorKey", "startKey", "idTag"),
+                *("userId", "providerId", "requestedAt", "hasPendingEvents"),
+            ),
+        ),
         ContainerSpec("reservations", "connectorKey", default_ttl=-1),
-        ContainerSpec("meter_samples", "sessionId", default_ttl=-1),
+        # one small document per reading; raw samples expire by their own ttl (DESIGN section 11)
+        ContainerSpec("meter_samples", "sessionId", default_ttl=-1, indexed_fields=("sessionId", "at")),
         ContainerSpec("invoices", "providerId"),
         ContainerSpec("payments", "userId"),
         ContainerSpec("reviews", "stationId"),
         ContainerSpec("notifications", "userId", default_ttl=-1),
         ContainerSpec("counters", "id"),
         # commands sent to chargers, awaiting their reply (ChargerLink); they expire by their own ttl
-        ContainerSpec("charger_commands", "chargerId", default_ttl=-1),
+        ContainerSpec("charger_commands", "chargerId", default_ttl=-1, indexed_fields=("status", "deadline")),
         # idempotency keys and login throttles expire by their own ttl
         ContainerSpec("processed_messages", "id", default_ttl=-1),
         ContainerSpec("throttles", "id", default_ttl=-1),

@@ -218,7 +218,7 @@ async def start_from_app(deps: Deps, who: Principal | None, cmd: SessionStart) -
         raise Conflict(
             f"This connector cannot start now: it is {status.value}.",
             code="connector_unavailable",
-            status=status.value,
+            connectorStatus=status.value,
         )
     tariff = await connector_tariff(deps, station, connector)
     if tariff is None:

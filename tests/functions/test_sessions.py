@@ -265,3 +265,20 @@ async def test_a_session_id_that_cannot_exist_is_404(site: Site) -> None:
     for bad in ("nope", "ses_", "ses_x_y_z", "ses_abc_def"):
         answer = await site.session(bad)
         assert answer.status in (404, 422), (bad, answer.json)
+
+
+async def test_a_faulted_or_missing_connector_cannot_be_started(site: Site) -> None:
+    await site.status("Faulted", error="GroundFailure")
+    refused = await site.start_from_app()
+    assert refused.status == 409
+    assert (refused.json["code"], refused.json["connectorStatus"]) == ("connector_unavailable", "Faulted")
+    missing = await site.functions(
+        "start_session", "POST", token=site.tok, body={"stationId": site.station_id, "connectorKey": "CP-1/9"}
+    )
+    assert (missing.status, missing.json["code"]) == (404, "connector_not_found")
+    bad = await site.functions(
+        "start_session", "POST", token=site.tok, body={"stationId": site.station_id, "connectorKey": "CP-1"}
+    )
+    assert (bad.status, bad.json["code"]) == (422, "validation_failed")
+    assert site.link.calls("RemoteStartTransaction") == []
+    assert [e.type for e in await site.events("StationFaulted")] == ["StationFaulted"]

@@ -242,6 +242,15 @@ def test_container_resource_is_built_from_the_list():
     assert '"operand_2": "spatialIndexes"' in text
 
 
+def test_meter_samples_index_only_the_fields_the_code_queries():
+    entry = _bicep_containers()["meter_samples"]
+    fields = CONTAINERS["meter_samples"].indexed_fields
+    assert entry["includedPaths"] == [{"path": f"/{field}/?"} for field in fields]
+    assert entry["excludedPaths"] == [{"path": "/*"}]
+    text = json.dumps(body(only(parsed("cosmos"), "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers")))
+    assert '"operand_2": "includedPaths"' in text and '"operand_2": "excludedPaths"' in text
+
+
 def test_spatial_index_is_on_stations_location():
     for name, entry in _bicep_containers().items():
         paths = [(s["path"], s["types"]) for s in entry.get("spatialIndexes", [])]

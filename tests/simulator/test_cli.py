@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from shared.services.demo import DEMO_CHARGER_PASSWORD
+from shared.services.demo import DEMO_CHARGER_PASSWORD, DEMO_ID_TAG
 from shared.services.demo_network import demo_network
 from simulator import Options
 from simulator.cli import parse_args
 from simulator.console import Console
-from simulator.fleet import ChargerLogin, Fleet, demo_chargers
+from simulator.fleet import ChargerLogin, DemoSimulation, Fleet, demo_chargers
 from tests.simulator.central_system import STEP, CentralSystem
 from tests.simulator.conftest import PASSWORD
 
@@ -105,3 +106,24 @@ async def test_a_refused_charger_makes_the_command_line_fail(cs: CentralSystem) 
         _, err = await process.communicate()
     assert process.returncode == 2
     assert "HTTP 401" in err.decode() and "check the charger id and its password" in err.decode()
+
+
+async def test_the_demo_simulation_starts_after_seeding_and_the_first_charger_charges() -> None:
+    ids = [x.charger_id for x in demo_chargers(2)]
+    central = CentralSystem(passwords=dict.fromkeys(ids, DEMO_CHARGER_PASSWORD), tags={DEMO_ID_TAG: "Accepted"})
+    await central.start()
+    seeded = asyncio.Event()
+    simulation = DemoSimulation(central.url, 2, ready=seeded.wait(), id_tag=DEMO_ID_TAG)
+    try:
+        simulation.start()
+        released = datetime.now(UTC)
+        seeded.set()
+        (start,) = await central.wait_for("StartTransaction")
+        assert start["id_tag"] == DEMO_ID_TAG and start["connector_id"] == 1
+        assert [r.charger_id for r in central.received if r.action == "StartTransaction"] == [ids[0]]
+        await central.wait_until(lambda: {r.charger_id for r in central.received} == set(ids))
+        assert min(r.at for r in central.received) >= released  # nothing before the demo data was there
+    finally:
+        await simulation.stop()
+        await central.stop()
+    assert all(not cp.online for cp in simulation.fleet.chargers)

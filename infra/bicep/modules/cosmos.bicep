@@ -19,7 +19,8 @@ param capacityMode string = 'serverless'
 param autoscaleMaxThroughput int = 1000
 
 // Mirrors shared/containers.py: name, partition key field, defaultTtl (-1 = per-document ttl only; absent = none)
-// and spatial indexes. tests/infra/test_bicep.py keeps the two in step.
+// spatial indexes, and for a lean index the included paths (everything else excluded).
+// tests/infra/test_bicep.py keeps the two in step.
 var containers = [
   { name: 'users', partitionKey: 'id', defaultTtl: -1 }
   { name: 'providers', partitionKey: 'id' }
@@ -33,7 +34,14 @@ var containers = [
   { name: 'chargers', partitionKey: 'id' }
   { name: 'sessions', partitionKey: 'stationId' }
   { name: 'reservations', partitionKey: 'connectorKey', defaultTtl: -1 }
-  { name: 'meter_samples', partitionKey: 'sessionId', defaultTtl: -1 }
+  {
+    // lean index (DESIGN section 11): only the fields the code queries, i.e. ContainerSpec.indexed_fields
+    name: 'meter_samples'
+    partitionKey: 'sessionId'
+    defaultTtl: -1
+    includedPaths: [ { path: '/sessionId/?' }, { path: '/at/?' } ]
+    excludedPaths: [ { path: '/*' } ]
+  }
   { name: 'invoices', partitionKey: 'providerId' }
   { name: 'payments', partitionKey: 'userId' }
   { name: 'reviews', partitionKey: 'stationId' }
@@ -100,8 +108,8 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
       indexingPolicy: {
         indexingMode: 'consistent'
         automatic: true
-        includedPaths: [ { path: '/*' } ]
-        excludedPaths: [ { path: '/"_etag"/?' } ]
+        includedPaths: contains(c, 'includedPaths') ? c.includedPaths : [ { path: '/*' } ]
+        excludedPaths: contains(c, 'excludedPaths') ? c.excludedPaths : [ { path: '/"_etag"/?' } ]
         spatialIndexes: contains(c, 'spatialIndexes') ? c.spatialIndexes : []
       }
     }, contains(c, 'defaultTtl') ? { defaultTtl: c.defaultTtl } : {})
