@@ -34,7 +34,7 @@ run: $(PY_STAMP) local.settings.json
 ## test: lint and type-check, then every test (unit, contract incl. the Cosmos stand-in, functions, end-to-end)
 test: install
 	$(PY) -m ruff check .
-	$(PY) -m mypy shared functions local_host function_app.py
+	$(PY) -m mypy shared functions local_host function_app.py simulator
 	WATTSUP_REQUIRE_COSMOS=1 $(PY) -m pytest
 
 lint: install
@@ -42,7 +42,7 @@ lint: install
 	$(PY) -m ruff format --check .
 
 typecheck: install
-	$(PY) -m mypy shared functions local_host function_app.py
+	$(PY) -m mypy shared functions local_host function_app.py simulator
 
 bench: install
 	$(PY) bench/health_rps.py

@@ -15,7 +15,8 @@ in a child process of its own so that it and the load generator do not share a G
 A CALLERROR reply is an error, counted apart and never a result. Targets: (c) >= 0.25 x (a),
 (c) > (b), (c) p99 < 50 ms at 20 chargers. See bench/README.md.
 
-    .venv/bin/python bench/ocpp_ingest.py [--chargers 20] [--seconds 10] [--warmup 2] [--only a,b,c] [--json]
+    .venv/bin/python bench/ocpp_ingest.py [--chargers 20] [--seconds 10] [--warmup 2] [--rounds 1]
+        [--only a,b,c] [--frame full|energy] [--client wire|websockets] [--client-loop uvloop|asyncio] [--json]
 """
 
 from __future__ import annotations
@@ -111,7 +112,9 @@ async def _load_with_cpu(url: str, args: argparse.Namespace, logins: list[Any], 
     def sample() -> None:
         samples.append((time.perf_counter(), _process_cpu(pid), time.process_time()))
 
-    result = await run_load(url, logins, args.warmup, args.seconds, client=args.client, on_window=sample)
+    result = await run_load(
+        url, logins, args.warmup, args.seconds, client=args.client, frame=args.frame, on_window=sample
+    )
     if len(samples) == 2:
         (t0, s0, c0), (t1, s1, c1) = samples
         out.server_cpu = (s1 - s0) / (t1 - t0) if s0 is not None and s1 is not None else None
@@ -131,15 +134,15 @@ def measure(kind: str, label: str, args: argparse.Namespace, work: Path) -> Meas
     try:
         if not parent.poll(READY_TIMEOUT):
             out.failure = f"the {kind} server was not ready within {READY_TIMEOUT:g} s"
-            return out
-        message = parent.recv()
-        if message[0] != "ready":
-            out.failure = str(message[1])
-            return out
-        _, port, logins = message
-        url = f"ws://127.0.0.1:{port}/ocpp"
-        assert proc.pid is not None
-        out.result = _run(_load_with_cpu(url, args, logins, proc.pid, out), args.client_loop)
+        else:
+            message = parent.recv()
+            if message[0] != "ready":
+                out.failure = str(message[1])
+            else:
+                _, port, logins = message
+                assert proc.pid is not None
+                load = _load_with_cpu(f"ws://127.0.0.1:{port}/ocpp", args, logins, proc.pid, out)
+                out.result = _run(load, args.client_loop)
     except EOFError:
         out.failure = f"the {kind} server exited with {proc.exitcode} before it was ready"
     finally:
@@ -228,7 +231,7 @@ def _mark(met: bool | None) -> str:
 
 def report(results: dict[str, Measured], args: argparse.Namespace, checks: dict[str, Any]) -> None:
     print(
-        f"OCPP MeterValues ingest: {args.chargers} chargers, one outstanding call each, raw frames; "
+        f"OCPP MeterValues ingest: {args.chargers} chargers, one outstanding call each, raw {args.frame} frames; "
         f"{args.warmup:g} s warm-up + {args.seconds:g} s measured per target, {args.rounds} round(s), best counts; "
         f"{args.client} client on {args.client_loop}; {os.cpu_count()} CPUs"
     )
@@ -286,9 +289,15 @@ def main(argv: list[str] | None = None) -> int:
         help="wire: websockets' protocol on a bare asyncio transport, the cheaper client (default); "
         "websockets: websockets.asyncio.client.connect, to cross-check",
     )
+    parser.add_argument(
+        "--frame",
+        choices=["full", "energy"],
+        default="full",
+        help="full: energy register, power, current and SoC (default); energy: the register alone",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON document")
     args = parser.parse_args(argv)
-    letters = [x.strip() for x in args.only.split(",") if x.strip()]
+    letters = list(dict.fromkeys(x.strip() for x in args.only.split(",") if x.strip()))
     unknown = [x for x in letters if x not in TARGETS]
     if unknown or not letters or args.chargers < 1 or args.seconds <= 0 or args.warmup < 0 or args.rounds < 1:
         parser.error(f"--only takes a comma-separated subset of a,b,c (got {args.only!r}); counts must be positive")
@@ -305,7 +314,8 @@ def main(argv: list[str] | None = None) -> int:
     checks = verdicts(results, args.chargers)
     if args.json:
         figures = {kind: _figures(m) for kind, m in results.items()}
-        settings = {k: getattr(args, k) for k in ("chargers", "seconds", "warmup", "rounds", "client", "client_loop")}
+        names = ("chargers", "seconds", "warmup", "rounds", "frame", "client", "client_loop")
+        settings = {name: getattr(args, name) for name in names}
         print(json.dumps({**settings, "cpus": os.cpu_count(), "targets": figures, **checks}))
     else:
         report(results, args, checks)

@@ -1,8 +1,9 @@
 """The raw-frame load generator of bench/ocpp_ingest.py: simulated chargers sending MeterValues at full speed.
 
-Each charger is one ``websockets`` client connection (subprotocol ``ocpp1.6``,
-HTTP Basic) that sends a MeterValues CALL as JSON text and waits for its reply
-before the next (OCPP-J allows one outstanding call per connection). Frames are
+Each charger is one WebSocket client connection (subprotocol ``ocpp1.6``, HTTP
+Basic; ``websockets``' protocol, bench/ocpp_wire.py by default) that sends a
+MeterValues CALL as JSON text and waits for its reply before the next (OCPP-J
+allows one outstanding call per connection). Frames are
 a text template with the message id, transaction id, timestamp and readings
 substituted: no ``json.dumps``, no ``ocpp`` package, so the generator stays
 cheap and the server is what gets measured. Timestamps follow the real clock
@@ -49,6 +50,11 @@ TEMPLATE = (
     '{"value":"%d","context":"Sample.Periodic","measurand":"Power.Active.Import","location":"Outlet","unit":"W"},'
     '{"value":"%.1f","context":"Sample.Periodic","measurand":"Current.Import","location":"Outlet","unit":"A"},'
     '{"value":"%d","context":"Sample.Periodic","measurand":"SoC","location":"EV","unit":"Percent"}]}]}]'
+)
+# The lightest frame a charger sends in a session: the energy register alone (--frame energy).
+ENERGY_TEMPLATE = (
+    '[2,"%s","MeterValues",{"connectorId":1,"transactionId":%d,"meterValue":[{"timestamp":"%s","sampledValue":['
+    '{"value":"%.1f","context":"Sample.Periodic","measurand":"Energy.Active.Import.Register","unit":"Wh"}]}]}]'
 )
 
 
@@ -119,9 +125,19 @@ class Clock:
 
 
 def meter_values_frame(message_id: str, transaction_id: int, stamp: str, wh: float, elapsed_s: float) -> str:
+    """The full frame: energy register, power, current and the car's state of charge."""
     power = POWER_W - 250 + int(elapsed_s * 37) % 500  # a little ripple, as a real reading has
     soc = min(100, 20 + int(elapsed_s / 30))
     return TEMPLATE % (message_id, transaction_id, stamp, wh, power, power / VOLTAGE, soc)
+
+
+def energy_frame(message_id: str, transaction_id: int, stamp: str, wh: float, elapsed_s: float) -> str:
+    """The energy register alone."""
+    return ENERGY_TEMPLATE % (message_id, transaction_id, stamp, wh)
+
+
+Frame = Callable[[str, int, str, float, float], str]
+FRAMES: dict[str, Frame] = {"full": meter_values_frame, "energy": energy_frame}
 
 
 def _basic(login: ChargerLogin) -> dict[str, str]:
@@ -209,28 +225,34 @@ async def _connect(url: str, login: ChargerLogin, client: str) -> AsyncIterator[
         yield ws
 
 
-async def _charger(
-    url: str, login: ChargerLogin, number: int, client: str, ready: asyncio.Event, window: Window
-) -> Tally:
+@dataclass(frozen=True, slots=True)
+class Plan:
+    client: str  # "wire" or "websockets"
+    frame: str  # a key of FRAMES
+    window: Window  # set once every charger is ready
+
+
+async def _charger(url: str, login: ChargerLogin, number: int, plan: Plan, ready: asyncio.Event) -> Tally:
     """One charger: connect (and start a session), then MeterValues until the window ends; counted inside it."""
     tally, clock = Tally(), Clock()
     try:
-        async with _connect(f"{url}/{login.charger_id}", login, client) as ws:
+        async with _connect(f"{url}/{login.charger_id}", login, plan.client) as ws:
             transaction_id = number
             if login.id_tag is not None:
                 started = await _start_session(ws, login, clock, tally)
                 transaction_id = number if started is None else started  # measured anyway; reported as no result
             ready.set()
-            begin, end = await window
-            await _meter_values(ws, login, transaction_id, clock, begin, end, tally)
+            begin, end = await plan.window
+            await _meter_values(ws, login, transaction_id, clock, (begin, end, FRAMES[plan.frame]), tally)
     finally:
         ready.set()  # a charger that failed to connect must not hold the others back
     return tally
 
 
 async def _meter_values(
-    ws: Peer, login: ChargerLogin, transaction_id: int, clock: Clock, begin: float, end: float, tally: Tally
+    ws: Peer, login: ChargerLogin, transaction_id: int, clock: Clock, how: tuple[float, float, Frame], tally: Tally
 ) -> None:
+    begin, end, build = how
     zero_ms, wh, sent = clock.last_ms or int(time.time() * 1000), float(login.meter_start_wh), 0
     latencies, errors, perf = tally.latencies_ms, tally.errors, time.perf_counter
     try:
@@ -241,7 +263,7 @@ async def _meter_values(
                 ms, stamp = clock.stamp()
                 elapsed = (ms - zero_ms) / 1000
                 energy = wh + POWER_W * elapsed / 3600
-                await ws.send(meter_values_frame(str(sent), transaction_id, stamp, energy, elapsed))
+                await ws.send(build(str(sent), transaction_id, stamp, energy, elapsed))
                 reply = await _reply(ws, str(sent), tally)
                 if reply[0] != 3:
                     errors[str(reply[2])] += 1  # warm-up included: any error spoils the run
@@ -250,7 +272,7 @@ async def _meter_values(
                 if now >= begin:  # after the warm-up
                     latencies.append((perf() - now) * 1000)
                     tally.ok += 1
-    except (TimeoutError, ValueError, ConnectionClosed) as exc:
+    except (TimeoutError, ValueError, ConnectionClosed, OSError) as exc:
         errors[_failure(exc)] += 1
 
 
@@ -259,6 +281,8 @@ def _failure(exc: Exception) -> str:
         return f"no reply within {REPLY_TIMEOUT:g} s"
     if isinstance(exc, ConnectionClosed):
         return f"connection closed by the server ({exc.rcvd.code if exc.rcvd else 'no close frame'})"
+    if isinstance(exc, OSError):
+        return f"connection lost ({type(exc).__name__})"
     return "bad reply"
 
 
@@ -267,7 +291,9 @@ async def run_load(
     logins: list[ChargerLogin],
     warmup: float,
     seconds: float,
+    *,
     client: str = "wire",
+    frame: str = "full",
     on_window: Callable[[], object] | None = None,
 ) -> LoadResult:
     """Every charger at full speed for ``warmup + seconds``; only frames sent in the last ``seconds`` count.
@@ -275,11 +301,12 @@ async def run_load(
     The clock starts once every charger is connected (and in session): connecting is not measured.
     ``on_window`` is called as the measured window opens and as it closes. ``client``: ``wire`` (bench/ocpp_wire.py,
     the default) or ``websockets`` (``websockets.asyncio.client.connect``, to cross-check the figures).
+    ``frame``: ``full`` (energy, power, current, SoC: the default) or ``energy`` (the register alone).
     """
     window: Window = asyncio.get_running_loop().create_future()
     ready = [asyncio.Event() for _ in logins]
     tasks = [
-        asyncio.create_task(_charger(url, login, n, client, ready[n - 1], window))
+        asyncio.create_task(_charger(url, login, n, Plan(client, frame, window), ready[n - 1]))
         for n, login in enumerate(logins, start=1)
     ]
     try:

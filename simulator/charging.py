@@ -13,7 +13,7 @@ import itertools
 from datetime import UTC, datetime
 from typing import Any
 
-from simulator.base import ChargePointBase
+from simulator.connection import ConnectedCharger
 from simulator.connector import BUSY, Connector, Reservation, Transaction
 from simulator.errors import CallFailed, ConnectorError, Offline
 from simulator.meter import BEGIN, END, PERIODIC, Reading, meter_value
@@ -23,7 +23,7 @@ from simulator.wire import ocpp_time
 __all__ = ["ChargingStation"]
 
 
-class ChargingStation(ChargePointBase):
+class ChargingStation(ConnectedCharger):
     _ids = itertools.count(1)  # local session numbers, until the central system gives transaction ids
 
     def connector(self, connector_id: int) -> Connector:
@@ -143,17 +143,23 @@ class ChargingStation(ChargePointBase):
 
     async def _meter(self, connector: Connector, tx: Transaction) -> None:
         """Periodic MeterValues while the session lasts; the car full, the status becomes SuspendedEV."""
+        loop = asyncio.get_running_loop()
         while connector.transaction is tx:
-            interval = self.meter_interval
-            await asyncio.sleep(interval or 1.0)
+            since = loop.time()
+            while (left := (self.meter_interval or 1.0) - (loop.time() - since)) > 0:
+                await asyncio.sleep(min(left, 1.0))  # a new MeterValueSampleInterval applies within a second
             if connector.transaction is not tx:
                 return
+            interval = self.meter_interval
             self._advance(connector, tx)
             if tx.battery.full and connector.status == "Charging":
                 self.event("connector %d car full (SoC %.0f %%): idle", connector.connector_id, tx.battery.soc)
                 await self.set_status(connector, "SuspendedEV")
             if interval:
                 self.queue_meter_values(connector, PERIODIC)
+                reading = connector.reading()
+                self.event("connector %d meter %.3f kWh, %.1f kW, SoC %.0f %%", connector.connector_id,
+                           reading.energy_wh / 1000, reading.power_w / 1000, reading.soc or 0)  # fmt: skip
 
     def _advance(self, connector: Connector, tx: Transaction) -> None:
         if tx.advanced_at is None:

@@ -39,3 +39,16 @@ class RecordingLink:
 
     async def close(self) -> None:
         return None
+
+
+class ShiftedClock:
+    """The system clock, moved forward by hand: for live servers whose timers a test wants to run "later"."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def shift(self, delta: timedelta) -> None:
+        self.offset += delta

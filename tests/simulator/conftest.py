@@ -12,7 +12,12 @@ from simulator import ConnectorSpec, SimulatedCharger
 from tests.simulator.central_system import CentralSystem
 
 PASSWORD = "sim-secret-1"
-FAST = {"meter_interval": 0.05, "speed": 600.0, "response_timeout": 2.0, "open_timeout": 2.0}  # 22 kW: ~180 Wh a tick
+FAST: dict[str, Any] = {
+    "meter_interval": 0.05,
+    "speed": 600.0,
+    "response_timeout": 2.0,
+    "open_timeout": 2.0,
+}  # 22 kW: ~180 Wh a tick
 
 MakeCharger = Callable[..., Awaitable[SimulatedCharger]]
 

@@ -6,6 +6,7 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -112,10 +113,17 @@ async def test_the_demo_simulation_starts_after_seeding_and_the_first_charger_ch
     ids = [x.charger_id for x in demo_chargers(2)]
     central = CentralSystem(passwords=dict.fromkeys(ids, DEMO_CHARGER_PASSWORD), tags={DEMO_ID_TAG: "Accepted"})
     await central.start()
-    seeded = asyncio.Event()
-    simulation = DemoSimulation(central.url, 2, ready=seeded.wait(), id_tag=DEMO_ID_TAG)
+    waiting, seeded = asyncio.Event(), asyncio.Event()
+
+    async def seeding() -> None:
+        waiting.set()
+        await seeded.wait()
+
+    simulation = DemoSimulation(central.url, 2, ready=seeding(), id_tag=DEMO_ID_TAG)
     try:
         simulation.start()
+        await asyncio.wait_for(waiting.wait(), STEP)
+        assert central.connections == 0  # the simulation waits for the demo data
         released = datetime.now(UTC)
         seeded.set()
         (start,) = await central.wait_for("StartTransaction")
@@ -126,4 +134,25 @@ async def test_the_demo_simulation_starts_after_seeding_and_the_first_charger_ch
     finally:
         await simulation.stop()
         await central.stop()
+    assert all(not cp.online for cp in simulation.fleet.chargers)
+
+
+async def test_the_local_host_option_prints_the_simulated_chargers(capsys: pytest.CaptureFixture[str]) -> None:
+    from local_host.__main__ import _simulation
+
+    relay = SimpleNamespace(host="127.0.0.1", port=7071, ocpp=object())
+    assert _simulation(relay, None, 0) is None and capsys.readouterr().out == ""  # type: ignore[arg-type]
+    assert _simulation(relay, None, 3) is None  # type: ignore[arg-type]
+    assert "--simulate skipped" in capsys.readouterr().out  # no demo data: nothing to log in as
+
+    seeding = asyncio.ensure_future(asyncio.Event().wait())  # never done: the chargers never connect
+    simulation = _simulation(relay, seeding, 3)  # type: ignore[arg-type]
+    try:
+        assert simulation is not None
+        assert "simulated chargers: SPREE-000-1, HAUPTSTADT-000-1, VOLTWERK-000-1" in capsys.readouterr().out
+        assert [cp.url for cp in simulation.fleet.chargers][0] == "ws://127.0.0.1:7071/ocpp/SPREE-000-1"
+    finally:
+        if simulation is not None:
+            await simulation.stop()
+        seeding.cancel()
     assert all(not cp.online for cp in simulation.fleet.chargers)

@@ -71,10 +71,11 @@ async def test_change_configuration_sets_the_meter_interval(cs: CentralSystem, c
     assert known["configuration_key"] == [{"key": "MeterValueSampleInterval", "readonly": False, "value": "0"}]
     assert known["unknown_key"] == ["Colour"]
 
-    await cs.send("SIM-1", "ChangeConfiguration", key="MeterValueSampleInterval", value="1")
+    await cs.send("SIM-1", "ChangeConfiguration", key="MeterValueSampleInterval", value="30")
     await cs.send("SIM-1", "RemoteStartTransaction", id_tag="GOOD", connector_id=1)
     await cp.wait_for_transaction(1)
-    await cs.wait_for("MeterValues", timeout=3)  # at the new interval: 1 s, not 30
+    await cs.send("SIM-1", "ChangeConfiguration", key="MeterValueSampleInterval", value="1")
+    await cs.wait_for("MeterValues", timeout=3)  # at the new interval, during the session: 1 s, not 30
 
 
 async def test_trigger_message(cs: CentralSystem, charger: MakeCharger) -> None:
