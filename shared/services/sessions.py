@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from shared.domain.availability import effective_status
 from shared.domain.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -39,7 +40,7 @@ from shared.domain.sessions import (
 )
 from shared.domain.stations import ConnectorStatus, Station, StationConnector
 from shared.domain.tariffs import TariffVersion
-from shared.ports.store import DocumentConflict, Filter, PreconditionFailed
+from shared.ports.store import DocumentConflict, DocumentStore, Filter, PreconditionFailed
 from shared.repositories import sessions as repo
 from shared.repositories.stations import get_station
 from shared.repositories.tariffs import get_tariff_version
@@ -389,13 +390,28 @@ def running_cost(session: ChargingSession, terms: TariffVersion | None, now: dat
     )
 
 
+# Tariff versions never change once written, so a worker keeps the ones its sessions use (per store: tests
+# run many stores in one process). A cost cap prices every MeterValues frame; this keeps that a cache hit.
+_TERMS: WeakKeyDictionary[DocumentStore, dict[tuple[str, str, int], TariffVersion]] = WeakKeyDictionary()
+_TERMS_SIZE = 1000
+
+
 async def load_terms(deps: Deps, session: ChargingSession) -> TariffVersion | None:
+    """The tariff version in force when the session started (None for an unpriced session)."""
     if session.tariff_id is None or session.tariff_version is None:
         return None
+    key = (session.provider_id, session.tariff_id, session.tariff_version)
+    cache = _TERMS.setdefault(deps.store, {})
+    if key in cache:
+        return cache[key]
     try:
-        return await get_tariff_version(deps.store, session.provider_id, session.tariff_id, session.tariff_version)
+        terms = await get_tariff_version(deps.store, *key)
     except NotFound:
         return None
+    if len(cache) >= _TERMS_SIZE:
+        cache.clear()
+    cache[key] = terms
+    return terms
 
 
 async def finish(
