@@ -16,7 +16,8 @@ A CALLERROR reply is an error, counted apart and never a result. Targets: (c) >=
 (c) > (b), (c) p99 < 50 ms at 20 chargers. See bench/README.md.
 
     .venv/bin/python bench/ocpp_ingest.py [--chargers 20] [--seconds 10] [--warmup 2] [--rounds 1]
-        [--only a,b,c] [--frame full|energy] [--client wire|websockets] [--client-loop uvloop|asyncio] [--json]
+        [--only a,b,c] [--frame full|energy] [--client wire|websockets] [--client-loop uvloop|asyncio]
+        [--server-loop uvloop|asyncio] [--json]
 """
 
 from __future__ import annotations
@@ -128,7 +129,9 @@ def measure(kind: str, label: str, args: argparse.Namespace, work: Path) -> Meas
     work.mkdir(parents=True, exist_ok=True)
     ctx = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing of this process's state
     parent, child = ctx.Pipe()
-    proc = ctx.Process(target=run_server, args=(kind, args.chargers, str(work), child), name=f"bench-{kind}")
+    proc = ctx.Process(
+        target=run_server, args=(kind, args.chargers, str(work), child, args.server_loop), name=f"bench-{kind}"
+    )
     proc.start()
     child.close()
     try:
@@ -233,7 +236,7 @@ def report(results: dict[str, Measured], args: argparse.Namespace, checks: dict[
     print(
         f"OCPP MeterValues ingest: {args.chargers} chargers, one outstanding call each, raw {args.frame} frames; "
         f"{args.warmup:g} s warm-up + {args.seconds:g} s measured per target, {args.rounds} round(s), best counts; "
-        f"{args.client} client on {args.client_loop}; {os.cpu_count()} CPUs"
+        f"{args.client} client on {args.client_loop}; servers on {args.server_loop}; {os.cpu_count()} CPUs"
     )
     print(f"\n{'target':32} {'msgs/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>8} {'CPU srv/cli':>12}")
     for m in results.values():
@@ -280,7 +283,14 @@ def main(argv: list[str] | None = None) -> int:
         "--client-loop",
         choices=["uvloop", "asyncio"],
         default="uvloop",
-        help="the load generator's event loop (default uvloop: the cheaper client; servers always run asyncio's)",
+        help="the load generator's event loop (default uvloop: the cheaper client)",
+    )
+    parser.add_argument(
+        "--server-loop",
+        choices=["uvloop", "asyncio"],
+        default="uvloop",
+        help="every server's event loop, the same for all three (default uvloop: what python -m local_host and "
+        "uvicorn run on where it is installed)",
     )
     parser.add_argument(
         "--client",
@@ -314,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     checks = verdicts(results, args.chargers)
     if args.json:
         figures = {kind: _figures(m) for kind, m in results.items()}
-        names = ("chargers", "seconds", "warmup", "rounds", "frame", "client", "client_loop")
+        names = ("chargers", "seconds", "warmup", "rounds", "frame", "client", "client_loop", "server_loop")
         settings = {name: getattr(args, name) for name in names}
         print(json.dumps({**settings, "cpus": os.cpu_count(), "targets": figures, **checks}))
     else:

@@ -16,8 +16,10 @@ All three run on the standard asyncio event loop, as the local host does.
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import json
 import logging
+import os
 import secrets
 import sqlite3
 import threading
@@ -144,14 +146,27 @@ async def _serve(kind: str, chargers: int, work: Path, conn: Connection) -> None
         await stop.wait()
 
 
-def run_server(kind: str, chargers: int, workdir: str, conn: Connection) -> None:
-    """The child process's entry point (multiprocessing, spawn)."""
+def run_server(kind: str, chargers: int, workdir: str, conn: Connection, loop: str = "uvloop") -> None:
+    """The child process's entry point (multiprocessing, spawn); every kind runs on the same ``loop``."""
     work = Path(workdir)
     logging.basicConfig(
         filename=work / f"{kind}.log", level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    profile_to = os.environ.get("OCPP_BENCH_PROFILE")  # a directory: write <kind>.prof there (cProfile)
+    profiler = cProfile.Profile() if profile_to else None
     try:
-        asyncio.run(_serve(kind, chargers, work, conn))
+        if profiler is not None:
+            profiler.enable()
+        factory = None
+        if loop == "uvloop":
+            import uvloop
+
+            factory = uvloop.new_event_loop
+        with asyncio.Runner(loop_factory=factory) as runner:
+            runner.run(_serve(kind, chargers, work, conn))
+        if profiler is not None and profile_to:
+            profiler.disable()
+            profiler.dump_stats(str(Path(profile_to) / f"{kind}.prof"))
     except BaseException:
         logging.getLogger("bench").exception("the %s server failed", kind)
         try:

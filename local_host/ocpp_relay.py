@@ -18,10 +18,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qs
 
 import azure.functions as func
@@ -125,7 +127,7 @@ class OcppRelay:
                 return False
         return True
 
-    async def _call(self, method: str, ce_type: str, cid: str, body: bytes, ctype: str, **ce: str | None) -> Answer:
+    def _headers(self, method: str, ce_type: str, cid: str, ctype: str, **ce: str | None) -> dict[str, str]:
         headers = {"webhook-request-origin": self.origin}
         if method == "POST":
             name = ce_type.rsplit(".", 1)[-1]
@@ -135,13 +137,37 @@ class OcppRelay:
                         "ce-signature": wps.sign(cid, [self.access_key]), "ce-connectionid": cid,
                         "ce-hub": self.hub, "ce-eventname": name}  # fmt: skip
             headers |= {f"ce-{k.lower()}": v for k, v in ce.items() if v}
+        return headers
+
+    async def _call(self, method: str, ce_type: str, cid: str, body: bytes, ctype: str, **ce: str | None) -> Answer:
+        return await self._send(method, self._headers(method, ce_type, cid, ctype, **ce), body)
+
+    async def _send(self, method: str, headers: dict[str, str], body: bytes) -> Answer:
         req = func.HttpRequest(method, f"http://127.0.0.1{self.path}", headers=headers, params={}, body=body)
         try:
             status, raw, payload = encode_response(await self.invoke(req))
         except Exception:
-            log.exception("the charger function raised on %s", ce_type or method)
+            log.exception("the charger function raised on %s", headers.get("ce-type") or method)
             return 500, {}, b""
         return status, {k.decode("latin-1"): v.decode("latin-1") for k, v in raw}, payload
+
+    def _message_headers(self, cid: str, ce: dict[str, str | None]) -> Callable[[str], dict[str, str]]:
+        """The headers of each ``message`` event on one socket: only the id, time and type differ per frame
+        (the signature is of the connection id, so it is computed once)."""
+        base = self._headers("POST", wps.MESSAGE, cid, "text/plain", **ce)
+        prefix, count = uuid.uuid4().hex[:16], 0
+        clock: list[Any] = [0, ""]
+
+        def headers(ctype: str) -> dict[str, str]:
+            nonlocal count
+            count += 1
+            now = int(time.time())
+            if clock[0] != now:
+                clock[0] = now
+                clock[1] = datetime.fromtimestamp(now, UTC).isoformat().replace("+00:00", "Z")
+            return base | {"content-type": ctype, "ce-id": f"{prefix}{count:016x}", "ce-time": clock[1]}
+
+        return headers
 
     async def _validate(self) -> bool:
         if not self._validated:
@@ -178,6 +204,7 @@ class OcppRelay:
         lock = asyncio.Lock()
         self._sockets[cid] = (ws, lock)
         ce = {"userId": user_id, "subprotocol": subprotocol}
+        message_headers = self._message_headers(cid, ce)
         reason = "closed"
         try:
             await self._call("POST", wps.CONNECTED, cid, b"{}", "application/json", **ce)
@@ -191,7 +218,7 @@ class OcppRelay:
                     frame_body, ctype = text.encode(), "text/plain"
                 else:
                     frame_body, ctype = data or b"", "application/octet-stream"
-                status, answer, reply = await self._call("POST", wps.MESSAGE, cid, frame_body, ctype, **ce)
+                status, answer, reply = await self._send("POST", message_headers(ctype), frame_body)
                 if not 200 <= status < 300:
                     reason = f"the message event failed with {status}"
                     async with lock:

@@ -18,10 +18,10 @@ chargers misbehave (DESIGN section 6):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 __all__ = [
@@ -76,15 +76,16 @@ class Anomaly:
     detail: str
 
 
-def _number(raw: Any) -> Decimal | None:
+def _number(raw: Any) -> float | None:
+    # floats, not Decimal: a register is rounded to whole Wh and power to W; this runs for every reading
     try:
-        value = Decimal(str(raw))
-    except (InvalidOperation, ValueError):
+        value = float(raw)
+    except (TypeError, ValueError):
         return None
-    return value if value.is_finite() else None
+    return value if math.isfinite(value) else None
 
 
-def _scaled(value: Decimal, unit: str | None, base: str) -> Decimal:
+def _scaled(value: float, unit: str | None, base: str) -> float:
     """Wh/kWh, W/kW to the base unit (the schema allows only the units listed in OCPP 1.6)."""
     return value * 1000 if unit == f"k{base}" else value
 
@@ -104,10 +105,10 @@ def parse_meter_values(meter_value: Iterable[dict[str, Any]]) -> tuple[list[Read
     problems: list[str] = []
     for entry in meter_value:
         at = _at(entry["timestamp"])
-        register: Decimal | None = None
-        power: dict[str | None, Decimal] = {}
-        current: dict[str | None, Decimal] = {}
-        soc: Decimal | None = None
+        register: float | None = None
+        power: dict[str | None, float] = {}
+        current: dict[str | None, float] = {}
+        soc: float | None = None
         context = "Sample.Periodic"
         for sampled in entry.get("sampledValue", []):
             value = _number(sampled.get("value"))
@@ -130,7 +131,7 @@ def parse_meter_values(meter_value: Iterable[dict[str, Any]]) -> tuple[list[Read
         readings.append(
             Reading(
                 at=at,
-                register_wh=None if register is None else int(register.to_integral_value()),
+                register_wh=None if register is None else round(register),
                 power_w=_total(power, sum_phases=True),
                 current_a=_total(current, sum_phases=False),
                 soc=None if soc is None else float(soc),
@@ -140,7 +141,7 @@ def parse_meter_values(meter_value: Iterable[dict[str, Any]]) -> tuple[list[Read
     return readings, problems
 
 
-def _total(values: dict[str | None, Decimal], *, sum_phases: bool) -> float | None:
+def _total(values: dict[str | None, float], *, sum_phases: bool) -> float | None:
     if not values:
         return None
     for total_key in _PHASES_TOTAL:

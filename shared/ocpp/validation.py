@@ -3,6 +3,11 @@
 The package's validators are Draft 4 without a format checker; we add one for `date-time`
 (rfc3339-validator) so a malformed timestamp is refused at the edge, and cache one per action.
 
+Every frame is first checked by the same schema compiled to Python code (fastjsonschema, with the same
+date-time check): about twenty times faster than jsonschema's interpreter, which was most of the cost of
+a MeterValues frame. Only a payload the compiled check refuses goes through jsonschema, whose error tells
+which OCPP code to answer; a differential test keeps the two in agreement.
+
 Which jsonschema keyword maps to which 1.6 code (table 7's wording decides; the package differs):
   type                       -> TypeConstraintViolation      ("somestring": 12)
   required, minItems         -> OccurenceConstraintViolation (cardinality; the package says ProtocolError)
@@ -16,9 +21,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import fastjsonschema  # type: ignore[import-untyped]
 from jsonschema import FormatChecker  # type: ignore[import-untyped]
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 from ocpp.messages import MessageType, get_validator  # type: ignore[import-untyped]
+from rfc3339_validator import validate_rfc3339  # type: ignore[import-untyped]
 
 from shared.ocpp.actions import KNOWN_16_ACTIONS, Action
 from shared.ocpp.frames import (
@@ -73,7 +80,22 @@ def _validator(message_type_id: int, action: Action) -> Any:
     return get_validator(message_type_id, action.value, "1.6").evolve(format_checker=_FORMATS)
 
 
+@cache
+def _compiled(message_type_id: int, action: Action) -> Any:
+    schema = get_validator(message_type_id, action.value, "1.6").schema
+    return fastjsonschema.compile(schema, formats={"date-time": _is_date_time})
+
+
+def _is_date_time(value: str) -> bool:
+    return bool(validate_rfc3339(value))
+
+
 def _first_error(message_type_id: int, action: Action, payload: dict[str, Any]) -> Any:
+    try:
+        _compiled(message_type_id, action)(payload)
+        return None
+    except fastjsonschema.JsonSchemaException:
+        pass  # jsonschema says which keyword failed, and so which OCPP error to answer
     return best_match(_validator(message_type_id, action).iter_errors(payload))
 
 

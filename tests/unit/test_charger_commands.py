@@ -280,10 +280,29 @@ async def test_a_deadline_within_a_second_still_expires(deps: Deps, cp1: str, cl
     assert await expire_commands(deps) == 1
 
 
+class JitterStore:
+    """The store with a random pause (up to 3 ms) before every call, so that concurrent callers interleave."""
+
+    def __init__(self, store: Any, rng: random.Random) -> None:
+        self._store, self._rng = store, rng
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._store, name)
+
+        async def jittered(*args: Any, **kwargs: Any) -> Any:
+            await asyncio.sleep(self._rng.random() * 0.003)
+            return await method(*args, **kwargs)
+
+        return jittered
+
+
 async def test_expiry_and_reply_racing_have_exactly_one_outcome(
     deps: Deps, cp1: str, clock: FakeClock, outcomes: Outcomes
 ) -> None:
     rng, winners = random.Random(1234), []
+    # The embedded store answers point reads and uncontended writes without yielding to the loop, so a
+    # reply would always run to its end before an expiry got going: pause at random before each call.
+    deps.store = JitterStore(deps.store, rng)
     for _ in range(12):
         record = await send_command(deps, cp1, CommandAction.remote_start_transaction, START)
         clock.advance(seconds=31)
