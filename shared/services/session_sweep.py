@@ -5,7 +5,8 @@
 - an ``active`` session whose connector has said Available for
   SESSION_STOP_GRACE_SECONDS without a StopTransaction is closed from its
   samples and flagged for review (``stop_missing``);
-- a duration cap is reached without any frame arriving: stop it;
+- a duration cap is reached without any frame arriving: stop it; a cap reached while the charger
+  could not be asked to stop (offline, or it refused) is asked again on every run;
 - an outbox a crash left behind is published.
 
 Each step is idempotent (the state change is made under the session's ETag and
@@ -84,7 +85,9 @@ async def sweep_sessions(deps: Deps) -> SweepReport:
             report.closed += closed is not None and closed.status == "stopped"
             continue
         caps = session.caps
-        if caps.max_minutes is not None and session.duration(now) >= caps.max_minutes * 60:
+        if session.cap_reached is not None and session.stop_command_id is None:
+            await _ask_to_stop(deps, session)  # the charger was offline when the cap was reached, or refused
+        elif caps.max_minutes is not None and session.duration(now) >= caps.max_minutes * 60:
             report.capped += await _duration_cap(deps, session)
     for session in await _each(deps, Filter("hasPendingEvents", "eq", True)):
         if now - session.updated_at >= timedelta(seconds=30):
@@ -105,8 +108,12 @@ async def _duration_cap(deps: Deps, session: ChargingSession) -> bool:
     changed = await svc.change_session(deps, session.id, reached)
     if changed is None or changed.status != "active":
         return False
-    try:
-        await svc.request_stop(deps, changed, by="cap")
-    except Exception:  # noqa: BLE001 - the charger is offline: asked again on the next run
-        log.warning("could not ask %s to stop %s at its duration cap", changed.charger_id, changed.id, exc_info=True)
+    await _ask_to_stop(deps, changed)
     return True
+
+
+async def _ask_to_stop(deps: Deps, session: ChargingSession) -> None:
+    try:
+        await svc.request_stop(deps, session, by="cap")
+    except Exception:  # noqa: BLE001 - the charger is offline: asked again on the next run
+        log.warning("could not ask %s to stop %s at its cap", session.charger_id, session.id, exc_info=True)

@@ -282,3 +282,24 @@ async def test_a_faulted_or_missing_connector_cannot_be_started(site: Site) -> N
     assert (bad.status, bad.json["code"]) == (422, "validation_failed")
     assert site.link.calls("RemoteStartTransaction") == []
     assert [e.type for e in await site.events("StationFaulted")] == ["StationFaulted"]
+
+
+async def test_a_cap_reached_while_the_charger_is_unreachable_is_asked_again(
+    site: Site, deps: Deps, clock: FakeClock
+) -> None:
+    from tests.charging_fixture import CONNECTION
+
+    session_id, tx = await active_app_session(site, caps={"maxKwh": "1"})
+    site.link.unreachable.add(CONNECTION)  # the socket is half-open: frames arrive, commands do not go out
+    clock.advance(minutes=5)
+    await site.meter(tx, 2500)
+    assert (await site.session(session_id)).json["capReached"] == "kwh"
+    assert site.link.calls("RemoteStopTransaction") == []
+    await sweep_sessions(deps)
+    assert site.link.calls("RemoteStopTransaction") == []
+    site.link.unreachable.clear()
+    await sweep_sessions(deps)
+    [stop] = site.link.calls("RemoteStopTransaction")
+    assert stop[3] == {"transactionId": tx}
+    await sweep_sessions(deps)  # asked once: the answer is awaited, not asked again
+    assert len(site.link.calls("RemoteStopTransaction")) == 1
