@@ -3,6 +3,9 @@
 import azure.functions as func
 
 from functions import chargers, providers, sessions, stations, system, users
+from shared import telemetry
+
+telemetry.configure()  # Application Insights, only where a connection string is set (shared/telemetry.py)
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 

@@ -19,6 +19,7 @@ from azure.functions.servicebus import ServiceBusMessage
 
 from local_host.discovery import BusFunction
 from local_host.invoke import call_user_function
+from shared import telemetry
 from shared.adapters.embedded.local_bus import Delivery, LocalBus, LockLostError
 
 __all__ = ["BusBinding", "MessageHandler", "to_servicebus_message"]
@@ -81,6 +82,8 @@ class MessageHandler:
             else:
                 delay = self.backoff(d.delivery_count)
                 dead = await self.bus.abandon(d, delay, error=f"{type(error).__name__}: {error}"[:1000])
+                if dead:  # in Azure the broker dead-letters: the workbook reads its DeadletteredMessages metric
+                    telemetry.dead_lettered(b.entity if b.subscription is None else f"{b.entity}/{b.subscription}")
                 outcome = "dead-lettered" if dead else f"abandoned, retry in {delay:g}s"
         except LockLostError:
             outcome = "lock lost before settling, will be redelivered"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import azure.functions as func
 
 from functions.chargers.common import answer_frame, log, plain, register
-from shared import bootstrap
+from shared import bootstrap, telemetry
 from shared.bootstrap import Deps
 from shared.domain.chargers import ChargerOcppState
 from shared.http import webpubsub as wps
@@ -50,6 +50,7 @@ async def ocpp_webpubsub(req: func.HttpRequest) -> func.HttpResponse:
                 return plain("the connection has no charger", 401)
             return wps.message_reply(await answer_frame(deps, event.user_id, event.connection_id, event.body))
         if event.user_id:
+            telemetry.charger_connection(isinstance(event, wps.Connected))
             await _record_connection(deps, event)
         return wps.event_ack()
     except Exception:  # noqa: BLE001 - the edge: nothing internal reaches the service

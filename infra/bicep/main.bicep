@@ -67,6 +67,9 @@ param demoData bool = false
 
 param keyVaultPurgeProtection bool = false
 
+@description('Email address alert notifications go to; empty: no action group (the alerts only show in the portal)')
+param alertEmailAddress string = ''
+
 @secure()
 @minLength(32)
 @description('JWT signing secret (at least 32 random characters), stored in Key Vault')
@@ -227,6 +230,39 @@ module webPubSubHub 'modules/webpubsub-hub.bicep' = {
     webPubSubName: webPubSub.outputs.name
     hubName: webPubSubHubName
     functionHostName: functionApp.outputs.defaultHostName
+  }
+}
+
+// The admins' portal view: a workbook on Application Insights and the alert rules (README: Watching it run)
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    nameSeed: '${abbrs.insightsWorkbooks}${resourceToken}'
+    displayName: 'Watt\'s Up operations (${environmentName})'
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    serviceBusNamespaceId: serviceBus.outputs.id
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    names: {
+      actionGroup: '${abbrs.insightsActionGroups}${resourceToken}'
+      deadLetters: '${abbrs.insightsMetricAlerts}dead-letters-${resourceToken}'
+      paymentFailures: '${abbrs.insightsScheduledQueryRules}payment-failures-${resourceToken}'
+      functionErrors: '${abbrs.insightsScheduledQueryRules}function-errors-${resourceToken}'
+      chargersOffline: '${abbrs.insightsScheduledQueryRules}chargers-offline-${resourceToken}'
+    }
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    serviceBusNamespaceId: serviceBus.outputs.id
+    alertEmailAddress: alertEmailAddress
   }
 }
 

@@ -18,7 +18,7 @@ from typing import Any
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
-from shared import bootstrap
+from shared import bootstrap, telemetry
 from shared.domain.errors import MalformedRequest, PayloadTooLarge
 from shared.domain.principal import Principal, Role, guard
 from shared.http.auth import Auth, authenticate
@@ -149,6 +149,14 @@ def _parse_body(spec: Endpoint, req: func.HttpRequest) -> Any:
 
 async def _dispatch(spec: Endpoint, handler: Handler, req: func.HttpRequest) -> func.HttpResponse:
     correlation_id = req.headers.get("x-correlation-id") or uuid.uuid4().hex
+    # the span's correlation id is the one the caller gets back (x-correlation-id) and the local host logs
+    with telemetry.span(spec.function_name, correlation_id, **{"http.route": spec.route}) as current:
+        response = await _respond(spec, handler, req, correlation_id)
+        current.set_attribute("http.response.status_code", response.status_code)
+        return response
+
+
+async def _respond(spec: Endpoint, handler: Handler, req: func.HttpRequest, correlation_id: str) -> func.HttpResponse:
     source = "body"
     try:
         if len(req.get_body() or b"") > MAX_BODY_BYTES:

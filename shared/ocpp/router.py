@@ -10,7 +10,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
-from shared.ocpp.actions import Action
+from shared import telemetry
+from shared.ocpp.actions import KNOWN_16_ACTIONS, Action
 from shared.ocpp.frames import (
     CALLERROR,
     CALLRESULT,
@@ -31,6 +32,7 @@ from shared.ocpp.validation import action_named, validate_request, validate_resp
 __all__ = ["Router", "Handler", "ReplyHook", "handle_frame"]
 
 logger = logging.getLogger(__name__)
+UNREADABLE = "unknown"  # the metric's action for a frame whose action is not an OCPP 1.6 one (bounded cardinality)
 
 CtxT = TypeVar("CtxT")
 Handler = Callable[[CtxT, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -73,15 +75,18 @@ async def handle_frame(router: Router[CtxT], raw: str, ctx: CtxT) -> str | None:
             logger.warning("dropping malformed reply frame: %s", error.description)
             return None
         logger.info("refusing malformed frame: %s", error.description)
+        telemetry.ocpp_frame(UNREADABLE, error.code)
         return error_frame(error.message_id, error)
     except Exception:  # a bug in the parser must still not take the connection down
         logger.exception("unexpected failure parsing a frame")
+        telemetry.ocpp_frame(UNREADABLE, InternalError.code)
         return error_frame(UNKNOWN_MESSAGE_ID, InternalError())
     if isinstance(frame, Call):
         try:
             return await _answer(router, frame, ctx)
         except Exception:  # e.g. an OcppError from a handler whose details do not serialise
             logger.exception("%s %s: could not build the reply", frame.action, frame.message_id)
+            telemetry.ocpp_frame(_action_label(frame.action), InternalError.code)
             return error_frame(frame.message_id, InternalError())
     await _deliver_reply(router, frame, ctx)
     return None
@@ -94,16 +99,28 @@ async def _answer(router: Router[CtxT], call: Call, ctx: CtxT) -> str:
         validate_request(action, call.payload)
         result = await handler(ctx, call.payload)
         validate_response(action, result)
-        return call_result_frame(call.message_id, result)
+        reply = call_result_frame(call.message_id, result)
     except InternalError as error:
         logger.error("%s %s: internal error", call.action, call.message_id, exc_info=error)
-        return error_frame(call.message_id, InternalError())
+        return _refusal(call, InternalError())
     except OcppError as error:
         logger.info("%s %s refused: %s %s", call.action, call.message_id, error.code, error.description)
-        return error_frame(call.message_id, error)
+        return _refusal(call, error)
     except Exception:
         logger.exception("%s %s: handler failed", call.action, call.message_id)
-        return error_frame(call.message_id, InternalError())
+        return _refusal(call, InternalError())
+    telemetry.ocpp_frame(action.value, "ok")
+    return reply
+
+
+def _refusal(call: Call, error: OcppError) -> str:
+    frame = error_frame(call.message_id, error)  # may raise (details that do not serialise): then not counted here
+    telemetry.ocpp_frame(_action_label(call.action), error.code)
+    return frame
+
+
+def _action_label(name: str) -> str:
+    return name if name in KNOWN_16_ACTIONS else UNREADABLE
 
 
 async def _deliver_reply(router: Router[CtxT], frame: CallResult | CallError, ctx: CtxT) -> None:

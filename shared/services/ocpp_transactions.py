@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from shared import telemetry
 from shared.domain.messages import Message
 from shared.domain.metering import EnergyState, Reading, advance, parse_meter_values
 from shared.domain.sessions import (
@@ -187,6 +188,8 @@ async def start_transaction(ctx: OcppContext, payload: dict[str, Any]) -> dict[s
         session = await _charger_session(deps, charger, station.id, connector_id, id_tag, user_id, start_key, payload)
         if session.transaction_id is None:
             session = await _activate_new(deps, session, transaction_id, start_key, payload, status, reservation_id)
+            if session.transaction_id == transaction_id:  # this frame started it, not a concurrent retry
+                telemetry.sessions_started(session.origin)
         await _take_connector(deps, session)
     if reserved_for_other:
         session = (

@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
+from shared import telemetry
 from shared.domain.availability import effective_status
 from shared.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from shared.domain.messages import Message
@@ -156,8 +157,22 @@ async def change_session(
             stored = await repo.save_session(deps.store, changed)
         except PreconditionFailed:
             continue
+        _observe(session, stored)
         return await flush_events(deps, stored) if events else stored
     raise Conflict("The session kept changing; try again.", code="session_busy")
+
+
+def _observe(before: ChargingSession, after: ChargingSession) -> None:
+    """Metrics of a state change just stored: once, since only the writer whose ETag won gets here.
+
+    Every way a session fails or closes (``_fail``, a lost connector, the sweep's timeout, ``finish``)
+    goes through ``change_session``, so this is the one place that counts them."""
+    if before.status == after.status:
+        return
+    if after.status == "failed":
+        telemetry.sessions_failed(after.failure_reason or "unknown")
+    elif after.status == "stopped":
+        telemetry.sessions_stopped(after.stop_reason or "unknown", after.energy_wh)
 
 
 # ---- starting from the app ---------------------------------------------------------------------
@@ -258,6 +273,8 @@ async def start_from_app(deps: Deps, who: Principal | None, cmd: SessionStart) -
         session = await repo.create_session(deps.store, session)
     except DocumentConflict as exc:  # an id drawn twice: practically never
         raise Conflict("Please try again.", code="session_conflict") from exc
+    # counted once the session exists, so a start that then fails counts as started and failed
+    telemetry.sessions_started(session.origin)
     try:
         command = await send_command(
             deps,

@@ -20,6 +20,7 @@ from pycep import BicepParser
 
 from shared.config import Settings, project_root
 from shared.containers import CONTAINERS
+from shared.telemetry import CORRELATION_ID, Metric
 
 BICEP = project_root() / "infra" / "bicep"
 MODULES = (
@@ -32,6 +33,8 @@ MODULES = (
     "webpubsub",
     "webpubsub-hub",
     "functionapp",
+    "workbook",
+    "alerts",
 )
 
 # Settings the deployed app must NOT be given, each with the reason.
@@ -43,6 +46,20 @@ NOT_IN_AZURE = {
     "COSMOS_VERIFY_TLS": "only for the local Cosmos stand-in's self-signed certificate; the default (true) is right",
 }
 SECRET_SETTINGS = ("JWT_SECRET", "WEBPUBSUB_ACCESS_KEYS", "ADMIN_PASSWORD")
+# App settings that the platform (Functions host, Python worker, Azure SDKs) reads, not shared/config.py;
+# functionapp.bicep keeps them in its hostSettings. Each with the reason it is deployed.
+HOST_ONLY_SETTINGS = {
+    "AzureWebJobsStorage__accountName": "the Functions host's own storage (timer leases, keys), reached by identity",
+    "AzureWebJobsStorage__credential": "identity-based AzureWebJobsStorage: the managed identity, no key",
+    "AzureWebJobsStorage__clientId": "which managed identity: the user-assigned one",
+    "APPLICATIONINSIGHTS_CONNECTION_STRING": "where the host and the worker's Azure Monitor distro send telemetry",
+    "APPLICATIONINSIGHTS_AUTHENTICATION_STRING": "Entra auth for that telemetry (App Insights has local auth off)",
+    "PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY": (
+        "the Python worker installs Azure Monitor's OpenTelemetry distro and parents each invocation's spans on "
+        "the host's (host.json telemetryMode OpenTelemetry); shared/telemetry.py records into it"
+    ),
+    "AZURE_CLIENT_ID": "DefaultAzureCredential (Cosmos, Service Bus clients) picks the user-assigned identity by it",
+}
 
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
@@ -484,3 +501,173 @@ def test_checkers_flag_an_owner_role_an_untagged_resource_and_missing_settings()
 def test_a_syntax_error_does_not_parse():
     with pytest.raises(Exception):  # noqa: B017 - pycep surfaces lark's own error types
         parse_text("resource x 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: \n")
+
+
+# ---- app settings only the platform reads ------------------------------------------------------
+
+
+def test_host_only_settings_are_the_platforms_and_each_has_a_reason():
+    host = parsed("functionapp")["variables"]["hostSettings"]["value"]
+    assert host.keys() == HOST_ONLY_SETTINGS.keys()
+    assert all(reason.strip() for reason in HOST_ONLY_SETTINGS.values())
+    aliases = {alias(name) for name in Settings.model_fields}
+    assert not host.keys() & aliases, "a setting the code reads belongs in appSettings"
+    assert host["PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY"] == "true"
+    with (project_root() / "host.json").open(encoding="utf-8") as f:
+        assert json.load(f)["telemetryMode"] == "OpenTelemetry"  # the worker's setting pairs with the host's mode
+
+
+# ---- the admins' workbook and alert rules ------------------------------------------------------
+
+TELEMETRY_NAME = re.compile(r"wattsup\.[a-z_.]*[a-z_]")
+PLACEHOLDER = re.compile(r"__[A-Z_]+__")
+
+
+def _workbook() -> dict[str, Any]:
+    with (BICEP / "modules" / "workbook.json").open(encoding="utf-8") as f:
+        data: dict[str, Any] = json.load(f)
+    return data
+
+
+def _queries(workbook: dict[str, Any]) -> list[str]:
+    return [item["content"]["query"] for item in workbook["items"] if item["type"] == 3]
+
+
+def _telemetry_names(texts: Any) -> set[str]:
+    return {found for text in strings(texts) for found in TELEMETRY_NAME.findall(text)}
+
+
+def test_workbook_queries_read_every_metric_the_code_emits_and_no_other():
+    workbook = _workbook()
+    emitted = {m.value for m in Metric}
+    assert _telemetry_names(_queries(workbook)) - {CORRELATION_ID} == emitted
+    unknown = _telemetry_names(workbook) - emitted - {CORRELATION_ID}
+    assert not unknown, f"the workbook names telemetry shared/telemetry.py does not emit: {sorted(unknown)}"
+
+
+def test_workbook_has_the_tiles_admins_need():
+    workbook = _workbook()
+    queries = _queries(workbook)
+    assert any(q.startswith("requests") and "success == false" in q for q in queries)  # function errors
+    assert any(q.startswith("requests") and "percentile(duration" in q for q in queries)  # latency
+    assert any(f'"{CORRELATION_ID}"' in q and "{CorrelationId}" in q for q in queries)  # one caller's operation
+    (dead_letters,) = [item["content"] for item in workbook["items"] if item["type"] == 10]
+    assert [m["metric"] for m in dead_letters["metrics"]] == ["microsoft.servicebus/namespaces--DeadletteredMessages"]
+    assert dead_letters["resourceIds"] == ["__SERVICE_BUS_NAMESPACE_ID__"]
+    assert workbook["fallbackResourceIds"] == ["__APPLICATION_INSIGHTS_ID__"]
+    names = [item["name"] for item in workbook["items"]]
+    assert len(names) == len(set(names))
+
+
+def test_workbook_resource_loads_the_json_and_fills_every_placeholder():
+    tree = parsed("workbook")
+    placeholders = set(PLACEHOLDER.findall((BICEP / "modules" / "workbook.json").read_text(encoding="utf-8")))
+    replaced: dict[str, str] = {}
+    node = tree["variables"]["serializedData"]["value"]
+    while node["function"]["type"] == "replace":
+        parameters = node["function"]["parameters"]
+        replaced[parameters["old_string"]] = parameters["new_string"]
+        node = parameters["original_string"]
+    assert node["function"] == {
+        "type": "load_text_content",
+        "parameters": {"file_path": "workbook.json", "encoding": None},
+    }
+    assert replaced == {
+        "__APPLICATION_INSIGHTS_ID__": "applicationInsightsId",
+        "__SERVICE_BUS_NAMESPACE_ID__": "serviceBusNamespaceId",
+    }
+    assert placeholders == replaced.keys()
+    workbook = body(only(tree, "Microsoft.Insights/workbooks"))
+    assert workbook["kind"] == "shared"
+    assert workbook["properties"]["serializedData"] == "serializedData"
+    assert workbook["properties"]["sourceId"] == "applicationInsightsId"
+    assert workbook["name"]["function"]["type"] == "guid"  # a workbook's name must be a GUID
+    assert "nameSeed" in workbook["name"]["function"]["parameters"].values()
+
+
+def _module_output(module: str, output: str) -> dict[str, Any]:
+    inner = {"operator": {"type": "property_accessor", "operands": {"operand_1": "outputs", "operand_2": output}}}
+    return {"operator": {"type": "property_accessor", "operands": {"operand_1": module, "operand_2": inner}}}
+
+
+def test_workbook_and_alerts_are_named_from_abbreviations_and_watch_the_right_resources():
+    modules = parsed("main")["modules"]
+    workbook, alerts = modules["workbook"]["config"]["params"], modules["alerts"]["config"]["params"]
+    assert workbook["nameSeed"] == "${abbrs.insightsWorkbooks}${resourceToken}"
+    expected_prefix = {
+        "actionGroup": "insightsActionGroups",
+        "deadLetters": "insightsMetricAlerts",
+        "paymentFailures": "insightsScheduledQueryRules",
+        "functionErrors": "insightsScheduledQueryRules",
+        "chargersOffline": "insightsScheduledQueryRules",
+    }
+    assert alerts["names"].keys() == expected_prefix.keys()
+    for key, abbreviation in expected_prefix.items():
+        assert alerts["names"][key].startswith(f"${{abbrs.{abbreviation}}}"), key
+        assert alerts["names"][key].endswith("${resourceToken}"), key
+    for params in (workbook, alerts):
+        assert params["applicationInsightsId"] == _module_output("monitoring", "applicationInsightsId")
+        assert params["serviceBusNamespaceId"] == _module_output("serviceBus", "id")
+    assert alerts["alertEmailAddress"] == "alertEmailAddress"
+    assert parsed("main")["parameters"]["alertEmailAddress"]["default"] == ""
+
+
+def test_dead_letter_alert_is_the_service_bus_metric_above_zero_on_the_namespace():
+    tree = parsed("alerts")
+    alert = body(only(tree, "Microsoft.Insights/metricAlerts"))
+    assert alert["name"] == {
+        "operator": {"type": "property_accessor", "operands": {"operand_1": "names", "operand_2": "deadLetters"}}
+    }
+    assert alert["properties"]["scopes"] == ["serviceBusNamespaceId"]
+    (criterion,) = alert["properties"]["criteria"]["allOf"]
+    assert (criterion["metricNamespace"], criterion["metricName"]) == (
+        "Microsoft.ServiceBus/namespaces",
+        "DeadletteredMessages",
+    )
+    assert (criterion["operator"], criterion["threshold"]) == ("GreaterThan", 0)
+    assert criterion["dimensions"] == [{"name": "EntityName", "operator": "Include", "values": ["*"]}]  # per entity
+
+
+def test_log_alerts_cover_payments_function_errors_and_silent_chargers_with_known_metrics():
+    tree = parsed("alerts")
+    rules = {
+        body(r)["name"]["operator"]["operands"]["operand_2"]: body(r)
+        for r in resources_of_type(tree, "Microsoft.Insights/scheduledQueryRules").values()
+    }
+    assert rules.keys() == {"paymentFailures", "functionErrors", "chargersOffline"}
+    queries = {}
+    for key, rule in rules.items():
+        assert rule["kind"] == "LogAlert", key
+        assert rule["properties"]["scopes"] == ["applicationInsightsId"], key
+        assert rule["properties"]["actions"] == "logAlertActions", key
+        (criterion,) = rule["properties"]["criteria"]["allOf"]
+        queries[key] = criterion["query"]
+    assert Metric.PAYMENTS_FAILED.value in queries["paymentFailures"]
+    assert queries["functionErrors"].startswith("requests")
+    assert f'"{Metric.OCPP_FRAMES.value}"' in queries["chargersOffline"]
+    assert "${chargerSilenceMinutes}m" in queries["chargersOffline"]
+    unknown = _telemetry_names(tree) - {m.value for m in Metric}
+    assert not unknown, f"alert queries name metrics shared/telemetry.py does not emit: {sorted(unknown)}"
+
+
+def test_alerts_notify_an_action_group_only_when_an_email_is_given():
+    tree = parsed("alerts")
+    assert tree["variables"]["notify"]["value"] == {
+        "operator": {
+            "type": "not",
+            "operands": {
+                "bool_value": {"function": {"type": "empty", "parameters": {"item_to_test": "alertEmailAddress"}}}
+            },
+        }
+    }
+    assert tree["parameters"]["alertEmailAddress"]["default"] == ""
+    (group,) = resources_of_type(tree, "Microsoft.Insights/actionGroups").values()
+    assert group["config"]["condition"] == "notify"
+    (receiver,) = body(group)["properties"]["emailReceivers"]
+    assert receiver["emailAddress"] == "alertEmailAddress"
+    conditional = {"condition": "notify", "true_value": [{"actionGroupId": "actionGroupId"}], "false_value": []}
+    metric_alert = body(only(tree, "Microsoft.Insights/metricAlerts"))
+    assert metric_alert["properties"]["actions"] == {"operator": {"type": "conditional", "operands": conditional}}
+    log_actions = tree["variables"]["logAlertActions"]["value"]["actionGroups"]["operator"]["operands"]
+    assert log_actions == {"condition": "notify", "true_value": ["actionGroupId"], "false_value": []}
+    assert not resources_of_type(tree, "Microsoft.Authorization/roleAssignments")  # alerts need no role

@@ -107,6 +107,9 @@ var hostSettings = {
   AzureWebJobsStorage__clientId: identityClientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  // the Python worker installs Azure Monitor's OpenTelemetry distro itself and parents each invocation's
+  // spans on the host's (host.json telemetryMode: OpenTelemetry); shared/telemetry.py records into it
+  PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY: 'true'
   // DefaultAzureCredential (Cosmos, Service Bus clients in shared/bootstrap.py) picks the user-assigned identity by this
   AZURE_CLIENT_ID: identityClientId
 }

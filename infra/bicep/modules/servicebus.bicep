@@ -115,6 +115,7 @@ resource dataReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+output id string = namespace.id
 output name string = namespace.name
 output fullyQualifiedNamespace string = '${namespace.name}.servicebus.windows.net'
 output sessionEventsTopicName string = sessionEvents.name
