@@ -19,8 +19,10 @@ from shared.ports.clock import Clock, SystemClock
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
+    from shared.ports.blobs import BlobStore
     from shared.ports.bus import EventBus
     from shared.ports.charger_link import ChargerLink
+    from shared.ports.payments import PaymentGateway
     from shared.ports.store import DocumentStore
     from shared.services.tokens import TokenService
 
@@ -38,6 +40,8 @@ class Deps:
     tokens: TokenService
     passwords: PasswordHasher
     link: ChargerLink
+    payments: PaymentGateway
+    blobs: BlobStore
 
 
 _deps: Deps | None = None
@@ -99,6 +103,43 @@ def _link(settings: Settings) -> ChargerLink:
     return WebPubSubLink.from_settings(settings)
 
 
+def _payments(settings: Settings, clock: Clock) -> PaymentGateway:
+    if settings.payment_backend == "stripe":
+        from shared.adapters.azure.stripe_gateway import StripeGateway
+
+        return StripeGateway(
+            settings.stripe_secret_key,
+            settings.stripe_webhook_secret,
+            max_network_retries=settings.stripe_max_network_retries,
+            timeout_seconds=settings.stripe_timeout_seconds,
+        )
+    from shared.adapters.embedded.payment_simulator import DEFAULT_WEBHOOK_SECRET, PaymentSimulator
+
+    path = settings.resolve_path(settings.payment_simulator_path)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    secret = settings.payment_simulator_webhook_secret or DEFAULT_WEBHOOK_SECRET
+    return PaymentSimulator(path, webhook_secret=secret, clock=clock)
+
+
+def _blobs(settings: Settings, clock: Clock) -> BlobStore:
+    if settings.blob_backend == "azure":
+        from shared.adapters.azure.blob_store import AzureBlobStore
+
+        if settings.azure_storage_connection_string:
+            return AzureBlobStore.from_connection_string(
+                settings.azure_storage_connection_string,
+                create_containers=settings.blob_create_containers,
+                health_container=settings.invoices_container,
+                clock=clock,
+            )
+        return AzureBlobStore.from_account_url(
+            settings.azure_storage_account_url, health_container=settings.invoices_container, clock=clock
+        )
+    from shared.adapters.embedded.folder_blob_store import FolderBlobStore
+
+    return FolderBlobStore(settings.resolve_path(settings.blob_root))
+
+
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Deps:
     from argon2 import PasswordHasher
 
@@ -120,6 +161,8 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> De
         ),
         passwords=PasswordHasher(),
         link=_link(settings),
+        payments=_payments(settings, clock),
+        blobs=_blobs(settings, clock),
     )
 
 
@@ -153,4 +196,6 @@ async def close() -> None:
         await _deps.store.close()
         await _deps.bus.close()
         await _deps.link.close()
+        await _deps.payments.close()
+        await _deps.blobs.close()
     reset()

@@ -104,6 +104,25 @@ class Settings(BaseSettings):
     session_stop_grace_seconds: int = Field(300, alias="SESSION_STOP_GRACE_SECONDS", ge=10, le=86400)
     session_totals_interval_seconds: int = Field(60, alias="SESSION_TOTALS_INTERVAL_SECONDS", ge=1, le=3600)
 
+    # Payments (DESIGN section 7): Stripe in Azure, the local payment simulator (its own SQLite file) locally
+    payment_backend: Literal["simulator", "stripe"] = Field("simulator", alias="PAYMENT_BACKEND")
+    payment_simulator_path: str = Field(".data/payments.db", alias="PAYMENT_SIMULATOR_PATH")
+    payment_simulator_webhook_secret: str = Field("", alias="PAYMENT_SIMULATOR_WEBHOOK_SECRET")
+    stripe_secret_key: str = Field("", alias="STRIPE_SECRET_KEY")
+    stripe_webhook_secret: str = Field("", alias="STRIPE_WEBHOOK_SECRET")
+    stripe_max_network_retries: int = Field(2, alias="STRIPE_MAX_NETWORK_RETRIES", ge=0, le=10)
+    stripe_timeout_seconds: int = Field(30, alias="STRIPE_TIMEOUT_SECONDS", ge=1, le=120)
+
+    # BlobStore (invoices): Blob Storage in Azure, a folder locally
+    blob_backend: Literal["folder", "azure"] = Field("folder", alias="BLOB_BACKEND")
+    blob_root: str = Field(".data/blobs", alias="BLOB_ROOT")
+    azure_storage_account_url: str = Field("", alias="AZURE_STORAGE_ACCOUNT_URL")
+    azure_storage_connection_string: str = Field("", alias="AZURE_STORAGE_CONNECTION_STRING")
+    invoices_container: str = Field("invoices", alias="INVOICES_CONTAINER", min_length=3, max_length=63)
+    blob_create_containers: bool = Field(False, alias="BLOB_CREATE_CONTAINERS")
+    invoice_font_dir: str = Field("", alias="INVOICE_FONT_DIR")
+    invoice_link_ttl_seconds: int = Field(300, alias="INVOICE_LINK_TTL_SECONDS", ge=30, le=86400)
+
     # Local host and demo data
     demo_data: bool = Field(False, alias="DEMO_DATA")
 
@@ -133,6 +152,13 @@ class Settings(BaseSettings):
                 "WEBPUBSUB_ACCESS_KEYS must be set outside development: the Web PubSub access keys "
                 "(comma-separated), which sign every charger event the charger function receives"
             )
+        if self.payment_backend == "stripe" and not (self.stripe_secret_key and self.stripe_webhook_secret):
+            raise ValueError("PAYMENT_BACKEND=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET")
+        if self.payment_backend == "simulator" and self.environment == "production":
+            raise ValueError("PAYMENT_BACKEND=simulator takes no real money: production needs PAYMENT_BACKEND=stripe")
+        has_account = self.azure_storage_account_url or self.azure_storage_connection_string
+        if self.blob_backend == "azure" and not has_account:
+            raise ValueError("BLOB_BACKEND=azure needs AZURE_STORAGE_ACCOUNT_URL (or AZURE_STORAGE_CONNECTION_STRING)")
         if self.storage_backend == "cosmos" and not self.cosmos_endpoint:
             raise ValueError("STORAGE_BACKEND=cosmos needs COSMOS_ENDPOINT")
         if self.bus_backend == "servicebus" and not (self.servicebus_namespace or self.servicebus_connection_string):

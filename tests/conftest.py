@@ -26,6 +26,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "APP_ENV": "test",
         "SQLITE_PATH": str(tmp_path / "store.db"),
         "LOCAL_BUS_PATH": str(tmp_path / "bus.db"),
+        "PAYMENT_SIMULATOR_PATH": str(tmp_path / "payments.db"),
+        "BLOB_ROOT": str(tmp_path / "blobs"),
         "JWT_SECRET": secrets.token_urlsafe(48),
         "ADMIN_EMAIL": ADMIN_EMAIL,
         "ADMIN_PASSWORD": ADMIN_PASSWORD,

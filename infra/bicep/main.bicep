@@ -79,10 +79,12 @@ param jwtSecret string
 param adminPassword string = ''
 
 @secure()
-param stripeSecretKey string = ''
+@description('Stripe secret key (sk_live_... or, for a test deployment, sk_test_...), stored in Key Vault')
+param stripeSecretKey string
 
 @secure()
-param stripeWebhookSecret string = ''
+@description('Stripe webhook signing secret (whsec_...) of the endpoint /api/payments/stripe/webhook')
+param stripeWebhookSecret string
 
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -201,6 +203,7 @@ module functionApp 'modules/functionapp.bicep' = {
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
     storageBlobEndpoint: storage.outputs.blobEndpoint
+    invoicesContainerName: storage.outputs.invoicesContainerName
     deploymentContainerName: storage.outputs.deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     keyVaultName: keyVault.outputs.name

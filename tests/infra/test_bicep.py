@@ -44,8 +44,15 @@ NOT_IN_AZURE = {
     "COSMOS_KEY": "key auth; Cosmos has disableLocalAuth and the app uses its managed identity",
     "SERVICEBUS_CONNECTION_STRING": "key auth; the app uses ServiceBusConnection__fullyQualifiedNamespace",
     "COSMOS_VERIFY_TLS": "only for the local Cosmos stand-in's self-signed certificate; the default (true) is right",
+    "PAYMENT_SIMULATOR_PATH": "the local payment simulator only; Azure runs PAYMENT_BACKEND=stripe",
+    "PAYMENT_SIMULATOR_WEBHOOK_SECRET": "signs the local simulator's webhook events only",
+    "BLOB_ROOT": "the folder BlobStore only; Azure runs BLOB_BACKEND=azure",
+    "AZURE_STORAGE_CONNECTION_STRING": "key auth (Azurite, tooling); the app uses AZURE_STORAGE_ACCOUNT_URL, identity",
 }
-SECRET_SETTINGS = ("JWT_SECRET", "WEBPUBSUB_ACCESS_KEYS", "ADMIN_PASSWORD")
+SECRET_SETTINGS = (
+    *("JWT_SECRET", "WEBPUBSUB_ACCESS_KEYS", "ADMIN_PASSWORD"),
+    *("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"),
+)
 # App settings that the platform (Functions host, Python worker, Azure SDKs) reads, not shared/config.py;
 # functionapp.bicep keeps them in its hostSettings. Each with the reason it is deployed.
 HOST_ONLY_SETTINGS = {

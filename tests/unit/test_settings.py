@@ -59,7 +59,30 @@ def test_production_accepts_a_long_random_secret(settings_dir, monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("JWT_SECRET", "k" * 48)
     monkeypatch.setenv("WEBPUBSUB_ACCESS_KEYS", "primary-key")
+    monkeypatch.setenv("PAYMENT_BACKEND", "stripe")
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_x")
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", "whsec_x")
     assert Settings().environment == "production"
+
+
+def test_production_refuses_the_payment_simulator_and_stripe_needs_its_keys(settings_dir, monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("JWT_SECRET", "k" * 48)
+    monkeypatch.setenv("WEBPUBSUB_ACCESS_KEYS", "primary-key")
+    with pytest.raises(ValidationError, match="PAYMENT_BACKEND=simulator takes no real money"):
+        Settings()
+    monkeypatch.setenv("PAYMENT_BACKEND", "stripe")
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_x")
+    with pytest.raises(ValidationError, match="needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET"):
+        Settings()
+
+
+def test_azure_blob_storage_needs_an_account(settings_dir, monkeypatch):
+    monkeypatch.setenv("BLOB_BACKEND", "azure")
+    with pytest.raises(ValidationError, match="BLOB_BACKEND=azure needs AZURE_STORAGE_ACCOUNT_URL"):
+        Settings()
+    monkeypatch.setenv("AZURE_STORAGE_ACCOUNT_URL", "https://acct.blob.core.windows.net")
+    assert Settings().blob_backend == "azure"
 
 
 def test_production_refuses_empty_webpubsub_access_keys(settings_dir, monkeypatch):

@@ -9,6 +9,7 @@ param identityId string
 param identityClientId string
 param storageAccountName string
 param storageBlobEndpoint string
+param invoicesContainerName string
 param deploymentContainerName string
 param applicationInsightsConnectionString string
 param keyVaultName string
@@ -147,6 +148,19 @@ var appSettings = {
   SESSION_STOP_GRACE_SECONDS: '300'
   SESSION_TOTALS_INTERVAL_SECONDS: '60'
   DEMO_DATA: demoData ? 'true' : 'false'
+  // payments: Stripe (the local payment simulator is refused outside development)
+  PAYMENT_BACKEND: 'stripe'
+  STRIPE_SECRET_KEY: kvRef(keyVaultName, keyVaultSecretNames.stripeSecretKey)
+  STRIPE_WEBHOOK_SECRET: kvRef(keyVaultName, keyVaultSecretNames.stripeWebhookSecret)
+  STRIPE_MAX_NETWORK_RETRIES: '2'
+  STRIPE_TIMEOUT_SECONDS: '30'
+  // invoices in Blob Storage, reached with the managed identity (download links: user-delegation SAS)
+  BLOB_BACKEND: 'azure'
+  AZURE_STORAGE_ACCOUNT_URL: storageBlobEndpoint
+  INVOICES_CONTAINER: invoicesContainerName
+  BLOB_CREATE_CONTAINERS: 'false'
+  INVOICE_FONT_DIR: ''
+  INVOICE_LINK_TTL_SECONDS: '300'
 }
 
 // Only with a password: an unresolved Key Vault reference would otherwise reach the app as the

@@ -16,14 +16,14 @@ param jwtSecret string
 param adminPassword string = ''
 
 @secure()
-param stripeSecretKey string = ''
+param stripeSecretKey string
 
 @secure()
-param stripeWebhookSecret string = ''
+param stripeWebhookSecret string
 
 var secretsUserRoleId = '4633458b-17de-408a-b874-0445c86b69e6' // Key Vault Secrets User (read secret values only)
 
-// Secret names the function app module refers to; optional ones exist only when a value was given
+// Secret names the function app module refers to; the admin password exists only when one was given
 var secretNames = {
   jwtSecret: 'jwt-secret'
   adminPassword: 'admin-password'
@@ -68,7 +68,7 @@ resource adminPasswordValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if 
   }
 }
 
-resource stripeSecretKeyValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(stripeSecretKey)) {
+resource stripeSecretKeyValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   parent: vault
   name: secretNames.stripeSecretKey
   tags: tags
@@ -77,7 +77,7 @@ resource stripeSecretKeyValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = i
   }
 }
 
-resource stripeWebhookSecretValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(stripeWebhookSecret)) {
+resource stripeWebhookSecretValue 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   parent: vault
   name: secretNames.stripeWebhookSecret
   tags: tags
