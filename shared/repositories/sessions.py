@@ -152,6 +152,10 @@ class Claim:
     def etag(self) -> str | None:
         return self.doc.get("_etag")
 
+    @property
+    def claimed_at(self) -> datetime:
+        return datetime.fromisoformat(str(self.doc["claimedAt"]))
+
 
 def _claim_id(connector_key: str) -> str:
     return "claim:" + connector_key.replace("/", ":")  # ids may not hold "/"

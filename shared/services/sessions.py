@@ -72,6 +72,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 8  # read-change-replace rounds under an ETag before giving up
+CLAIM_GRACE = timedelta(seconds=60)  # how long a claim may name a session not written yet
 STARTABLE = {ConnectorStatus.AVAILABLE, ConnectorStatus.PREPARING, ConnectorStatus.RESERVED}
 Change = Callable[[ChargingSession], ChargingSession | None]
 
@@ -197,6 +198,9 @@ async def claim_connector(deps: Deps, station_id: str, connector_key: str, sessi
 
     Without ``force``: only if no live session holds it (one live session per connector, under
     concurrency). With ``force`` (the charger itself started a transaction there): always.
+
+    The claim is taken before its session document is written, so a claim whose session does not
+    exist yet is held, not free, for ``CLAIM_GRACE``: only then is it a start that died half-way.
     """
     for _ in range(ATTEMPTS):
         claim = await repo.claim_of(deps.store, station_id, connector_key)
@@ -205,6 +209,8 @@ async def claim_connector(deps: Deps, station_id: str, connector_key: str, sessi
         if claim is not None and not force:
             holder = await repo.find_session(deps.store, claim.session_id)
             if holder is not None and holder.live:
+                return False
+            if holder is None and deps.clock.now() - claim.claimed_at < CLAIM_GRACE:
                 return False
         if await repo.put_claim(deps.store, station_id, connector_key, session_id, deps.clock.now(), claim):
             return True

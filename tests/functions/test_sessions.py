@@ -303,3 +303,18 @@ async def test_a_cap_reached_while_the_charger_is_unreachable_is_asked_again(
     assert stop[3] == {"transactionId": tx}
     await sweep_sessions(deps)  # asked once: the answer is awaited, not asked again
     assert len(site.link.calls("RemoteStopTransaction")) == 1
+
+
+async def test_a_claim_whose_session_is_not_written_yet_is_held_until_its_grace_ends(
+    site: Site, deps: Deps, clock: FakeClock
+) -> None:
+    from shared.domain.sessions import session_id_for
+    from shared.repositories.sessions import put_claim
+
+    # another worker took the claim and has not written its session document yet
+    ghost = session_id_for(site.station_id, "0123456789abcdef")
+    assert await put_claim(deps.store, site.station_id, site.key(), ghost, clock.now(), None)
+    refused = await site.start_from_app()
+    assert (refused.status, refused.json["code"]) == (409, "connector_busy")
+    clock.advance(seconds=61)  # that worker died between the two writes: the claim is stale
+    assert (await site.start_from_app()).status == 201
