@@ -2,7 +2,7 @@
 
 import azure.functions as func
 
-from functions import chargers, providers, sessions, stations, system, users
+from functions import chargers, payments, providers, sessions, stations, system, users
 from shared import telemetry
 
 telemetry.configure()  # Application Insights, only where a connection string is set (shared/telemetry.py)
@@ -15,3 +15,4 @@ app.register_functions(providers.bp)
 app.register_functions(stations.bp)
 app.register_functions(chargers.bp)
 app.register_functions(sessions.bp)
+app.register_functions(payments.bp)

@@ -110,6 +110,7 @@ class Settings(BaseSettings):
     payment_simulator_webhook_secret: str = Field("", alias="PAYMENT_SIMULATOR_WEBHOOK_SECRET")
     stripe_secret_key: str = Field("", alias="STRIPE_SECRET_KEY")
     stripe_webhook_secret: str = Field("", alias="STRIPE_WEBHOOK_SECRET")
+    stripe_publishable_key: str = Field("", alias="STRIPE_PUBLISHABLE_KEY")  # public: the web app's Stripe Elements
     stripe_max_network_retries: int = Field(2, alias="STRIPE_MAX_NETWORK_RETRIES", ge=0, le=10)
     stripe_timeout_seconds: int = Field(30, alias="STRIPE_TIMEOUT_SECONDS", ge=1, le=120)
 

@@ -82,6 +82,9 @@ param adminPassword string = ''
 @description('Stripe secret key (sk_live_... or, for a test deployment, sk_test_...), stored in Key Vault')
 param stripeSecretKey string
 
+@description('Stripe publishable key (pk_...): public, for the web app')
+param stripePublishableKey string = ''
+
 @secure()
 @description('Stripe webhook signing secret (whsec_...) of the endpoint /api/payments/stripe/webhook')
 param stripeWebhookSecret string
@@ -204,6 +207,7 @@ module functionApp 'modules/functionapp.bicep' = {
     storageAccountName: storage.outputs.name
     storageBlobEndpoint: storage.outputs.blobEndpoint
     invoicesContainerName: storage.outputs.invoicesContainerName
+    stripePublishableKey: stripePublishableKey
     deploymentContainerName: storage.outputs.deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     keyVaultName: keyVault.outputs.name

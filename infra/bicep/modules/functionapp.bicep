@@ -34,6 +34,8 @@ param jwtIssuer string = ''
 param jwtAudience string = 'wattsup-api'
 param adminEmail string = ''
 param demoData bool = false
+@description('Stripe publishable key (pk_...): public, given to the web app for Stripe Elements')
+param stripePublishableKey string = ''
 @minValue(1)
 param maximumInstanceCount int = 100
 @allowed([
@@ -152,6 +154,7 @@ var appSettings = {
   PAYMENT_BACKEND: 'stripe'
   STRIPE_SECRET_KEY: kvRef(keyVaultName, keyVaultSecretNames.stripeSecretKey)
   STRIPE_WEBHOOK_SECRET: kvRef(keyVaultName, keyVaultSecretNames.stripeWebhookSecret)
+  STRIPE_PUBLISHABLE_KEY: stripePublishableKey
   STRIPE_MAX_NETWORK_RETRIES: '2'
   STRIPE_TIMEOUT_SECONDS: '30'
   // invoices in Blob Storage, reached with the managed identity (download links: user-delegation SAS)
