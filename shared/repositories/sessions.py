@@ -23,6 +23,7 @@ from shared.domain.sessions import (
     ChargingSession,
     MeterSample,
     TransactionIndex,
+    sample_document,
     sortable_time,
     station_of_session,
 )
@@ -231,7 +232,7 @@ async def add_samples(store: DocumentStore, samples: list[MeterSample]) -> list[
     added: list[MeterSample] = []
     for sample in samples:
         try:
-            await store.create(SAMPLES, sample.model_dump(mode="json", exclude_none=True))
+            await store.create(SAMPLES, sample_document(sample))
         except DocumentConflict:
             continue
         added.append(sample)

@@ -323,8 +323,8 @@ def _samples(session: ChargingSession, readings: Sequence[Reading], now: datetim
     samples: list[MeterSample] = []
     for reading in sorted(readings, key=lambda r: r.at):
         state, _ = advance(state, reading)
-        samples.append(
-            MeterSample(
+        samples.append(  # the values are typed already (parse_meter_values): no validation again, per reading
+            MeterSample.model_construct(
                 id=f"{session.id}:{sortable_time(reading.at)}:{reading.context}",
                 session_id=session.id,
                 at=reading.at,
