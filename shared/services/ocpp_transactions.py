@@ -31,7 +31,7 @@ from shared.domain.sessions import (
     session_id_for,
     sortable_time,
 )
-from shared.domain.stations import ConnectorStatus
+from shared.domain.stations import ConnectorStatus, Station
 from shared.ocpp.actions import Action
 from shared.ports.store import DocumentConflict, Filter, Query
 from shared.repositories import sessions as repo
@@ -185,7 +185,7 @@ async def start_transaction(ctx: OcppContext, payload: dict[str, Any]) -> dict[s
         if session is not None and session.start_key != start_key:
             session = None  # it failed or started otherwise meanwhile: record this start on its own
     if session is None:
-        session = await _charger_session(deps, charger, station.id, connector_id, id_tag, user_id, start_key, payload)
+        session = await _charger_session(deps, charger, station, connector_id, id_tag, user_id, start_key, payload)
         if session.transaction_id is None:
             session = await _activate_new(deps, session, transaction_id, start_key, payload, status, reservation_id)
             if session.transaction_id == transaction_id:  # this frame started it, not a concurrent retry
@@ -212,7 +212,7 @@ async def start_transaction(ctx: OcppContext, payload: dict[str, Any]) -> dict[s
 async def _charger_session(
     deps: Deps,
     charger: Charger,
-    station_id: str,
+    station: Station,
     connector_id: int,
     id_tag: str,
     user_id: str | None,
@@ -220,7 +220,6 @@ async def _charger_session(
     payload: dict[str, Any],
 ) -> ChargingSession:
     """A session the charger started (RFID, or a remote start whose pending session is gone)."""
-    station = await read_station(deps.store, charger.provider_id, station_id)
     key = f"{charger.id}/{connector_id}"
     connector = next((c for c in station.connectors if c.key == key), None)
     tariff = None if connector is None else await svc.connector_tariff(deps, station, connector)
@@ -276,15 +275,7 @@ async def _take_connector(deps: Deps, session: ChargingSession) -> None:
     previous = await repo.claim_of(deps.store, session.station_id, session.connector_key)
     await svc.claim_connector(deps, session.station_id, session.connector_key, session.id, force=True)
     if previous is not None and previous.session_id != session.id:
-        now = deps.clock.now()
-        await svc.change_session(deps, previous.session_id, lambda s: _lost(s, now))
-
-
-def _lost(s: ChargingSession, now: datetime) -> tuple[ChargingSession, list[Message]] | None:
-    if s.status != "pending":
-        return None
-    failed = s.model_copy(update={"status": "failed", "failure_reason": "connector_taken", "stopped_at": now})
-    return failed, [svc.session_event_of(failed, "SessionStopped", now, "failed")]
+        await svc.fail_start(deps, previous.session_id, "connector_taken")
 
 
 async def _index(deps: Deps, session: ChargingSession, charger: Charger) -> None:
@@ -313,13 +304,19 @@ async def _use_reservation(deps: Deps, session: ChargingSession) -> None:
 # ---- MeterValues -------------------------------------------------------------------------------
 
 
-def _samples(session: ChargingSession, readings: Sequence[Reading], now: datetime) -> list[MeterSample]:
-    state = EnergyState(
+def _energy_state(session: ChargingSession) -> EnergyState:
+    """Where the session's energy stood at its last written totals."""
+    start = session.meter_start_wh or 0
+    return EnergyState(
         session.base_energy_wh,
-        session.base_register_wh if session.base_register_wh is not None else session.meter_start_wh or 0,
-        session.register_wh if session.register_wh is not None else session.meter_start_wh or 0,
+        session.base_register_wh if session.base_register_wh is not None else start,
+        session.register_wh if session.register_wh is not None else start,
         session.register_at,
     )
+
+
+def _samples(session: ChargingSession, readings: Sequence[Reading], now: datetime) -> list[MeterSample]:
+    state = _energy_state(session)
     samples: list[MeterSample] = []
     for reading in sorted(readings, key=lambda r: r.at):
         state, _ = advance(state, reading)
@@ -361,12 +358,7 @@ def _totals(
     interval: int,
 ) -> tuple[ChargingSession, list[Message]]:
     """The session with ``fresh`` (every stored sample newer than its totals) applied, and the events that causes."""
-    state = EnergyState(
-        s.base_energy_wh,
-        s.base_register_wh if s.base_register_wh is not None else s.meter_start_wh or 0,
-        s.register_wh if s.register_wh is not None else s.meter_start_wh or 0,
-        s.register_at,
-    )
+    state = _energy_state(s)
     changed = s
     events: list[Message] = []
     for sample in fresh:

@@ -61,14 +61,7 @@ async def sweep_sessions(deps: Deps) -> SweepReport:
     start_deadline = now - timedelta(seconds=settings.session_start_timeout_seconds)
     for session in await _each(deps, Filter("status", "eq", "pending")):
         if session.requested_at <= start_deadline:
-
-            def timed_out(s: ChargingSession) -> tuple[ChargingSession, list[Message]] | None:
-                if s.status != "pending":
-                    return None
-                failed = s.model_copy(update={"status": "failed", "failure_reason": "start_timeout", "stopped_at": now})
-                return failed, [svc.session_event_of(failed, "SessionStopped", now, "failed")]
-
-            changed = await svc.change_session(deps, session.id, timed_out)
+            changed = await svc.fail_start(deps, session.id, "start_timeout")
             report.failed += changed is not None and changed.failure_reason == "start_timeout"
     grace = timedelta(seconds=settings.session_stop_grace_seconds)
     for session in await _each(deps, Filter("status", "eq", "active")):

@@ -56,6 +56,8 @@ __all__ = [
     "ATTEMPTS",
     "change_session",
     "claim_connector",
+    "fail_start",
+    "failed",
     "connector_tariff",
     "finish",
     "flush_events",
@@ -290,7 +292,7 @@ async def start_from_app(deps: Deps, who: Principal | None, cmd: SessionStart) -
             subject={"sessionId": session.id, "stationId": station.id},
         )
     except DomainError as refusal:
-        await _fail(deps, session.id, "charger_offline")
+        await fail_start(deps, session.id, "charger_offline")
         raise refusal
     stored = await change_session(
         deps, session.id, lambda s: (s.model_copy(update={"start_command_id": command.id}), []) if s.live else None
@@ -298,16 +300,17 @@ async def start_from_app(deps: Deps, who: Principal | None, cmd: SessionStart) -
     return stored or session
 
 
-def _failed(session: ChargingSession, reason: str, now: datetime) -> tuple[ChargingSession, list[Message]] | None:
+def failed(session: ChargingSession, reason: str, now: datetime) -> tuple[ChargingSession, list[Message]] | None:
+    """The change that fails a start (a pending session only), with its SessionStopped."""
     if session.status != "pending":
         return None
-    failed = session.model_copy(update={"status": "failed", "failure_reason": reason, "stopped_at": now})
-    return failed, [session_event_of(failed, "SessionStopped", now, "failed")]
+    failed_now = session.model_copy(update={"status": "failed", "failure_reason": reason, "stopped_at": now})
+    return failed_now, [session_event_of(failed_now, "SessionStopped", now, "failed")]
 
 
-async def _fail(deps: Deps, session_id: str, reason: str) -> ChargingSession | None:
+async def fail_start(deps: Deps, session_id: str, reason: str) -> ChargingSession | None:
     now = deps.clock.now()
-    return await change_session(deps, session_id, lambda s: _failed(s, reason, now))
+    return await change_session(deps, session_id, lambda s: failed(s, reason, now))
 
 
 @on_outcome(CommandAction.remote_start_transaction)
@@ -316,7 +319,7 @@ async def _remote_start_outcome(deps: Deps, record: CommandRecord) -> None:
     if session_id is None or record.status == "answered":
         return
     reason = {"rejected": "charger_rejected", "timed_out": "charger_no_answer"}.get(record.status, "charger_error")
-    await _fail(deps, session_id, reason)
+    await fail_start(deps, session_id, reason)
 
 
 @on_outcome(CommandAction.remote_stop_transaction)
@@ -352,7 +355,7 @@ async def request_stop(deps: Deps, session: ChargingSession, *, by: str) -> Char
     """RemoteStopTransaction for an active session (idempotent); a pending one is cancelled."""
     now = deps.clock.now()
     if session.status == "pending":
-        return await _fail(deps, session.id, "cancelled") or session
+        return await fail_start(deps, session.id, "cancelled") or session
     if session.status != "active" or session.transaction_id is None:
         return session
     if session.stop_requested_at is not None and now - session.stop_requested_at < timedelta(
