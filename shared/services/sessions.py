@@ -578,6 +578,11 @@ async def view_session(deps: Deps, who: Principal | None, session_id: str) -> Se
     return view(session, latest, terms, deps.clock.now())
 
 
+async def _views(deps: Deps, sessions: list[ChargingSession], now: datetime) -> list[SessionView]:
+    """List items: an active session's cost so far from its totals (the tariff versions are cached)."""
+    return [view(s, None, await load_terms(deps, s) if s.status == "active" else None, now) for s in sessions]
+
+
 async def list_user_sessions(
     deps: Deps, who: Principal | None, *, limit: int, continuation: str | None
 ) -> tuple[list[SessionView], str | None]:
@@ -586,7 +591,7 @@ async def list_user_sessions(
         deps.store, (Filter("userId", "eq", user.user_id),), limit=limit, continuation=continuation
     )
     now = deps.clock.now()
-    return [view(s, None, None, now) for s in sessions], token
+    return await _views(deps, sessions, now), token
 
 
 async def list_provider_sessions(
@@ -609,4 +614,4 @@ async def list_provider_sessions(
         deps.store, filters, station_id=station_id, limit=limit, continuation=continuation
     )
     now = deps.clock.now()
-    return [view(s, None, None, now) for s in sessions], token
+    return await _views(deps, sessions, now), token

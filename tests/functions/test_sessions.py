@@ -65,6 +65,8 @@ async def test_energy_and_cost_rise_with_meter_values_and_the_final_cost_is_exac
     assert view["energyKwh"] == "10.000"
     assert view["cost"] == {"amount": "4.76", "currency": "EUR"}
     assert view["durationSeconds"] == 3600
+    [listed] = (await site.functions("list_my_sessions", token=site.tok)).json["items"]
+    assert listed["cost"] == {"amount": "4.76", "currency": "EUR"}  # the totals were written with that reading
 
     stopped = await site.functions("stop_session", "POST", token=site.tok, route={"sessionId": session_id})
     assert stopped.status == 202, stopped.json
