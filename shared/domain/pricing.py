@@ -21,6 +21,9 @@ so they agree to the cent. The rules, OCPI where it is precise and a written cho
   priced, the highest rate in the terms).
 - Decimal throughout; half-up to the currency's minor unit once, at the end: total = excl. VAT + VAT,
   both rounded, so an invoice adds up. Nothing is ever negative.
+- Speed (a day of one-minute readings in under 2 ms, bench/pricing.py): ``price_session`` judges each
+  class of alike pieces once and adds quantities up per component (``_Sweep``); ``_price(..., fast=False)``
+  judges and adds every piece on its own, the reference the tests hold it equal to, to the last digit.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_CEILING, ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
-from itertools import pairwise
+from decimal import ROUND_CEILING, ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, Rounded, getcontext, localcontext
+from itertools import compress, count, pairwise, repeat
+from operator import attrgetter, gt, lt, ne, sub
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -59,6 +63,13 @@ _PER_UNIT = {
 _ORDER = list(TariffDimension)
 _TIMES = (TariffDimension.TIME, TariffDimension.PARKING_TIME)
 _WEEKDAYS = list(DayOfWeek)
+_START, _END = attrgetter("start"), attrgetter("end")
+_ENERGY = attrgetter("energy_wh")
+_ALIKE = attrgetter("state", "power_kw", "current_a")
+_TWO_US = timedelta(microseconds=2)
+_STRETCH = 64  # idle readings looked at in one go by ``_stretch``
+_NEVER = datetime.max.replace(tzinfo=UTC)
+_INFINITY = Decimal("Infinity")
 
 
 def _plain(value: Decimal) -> str:
@@ -186,6 +197,10 @@ def _component(terms: TariffTerms, dimension: TariffDimension, m: _Moment) -> Pr
     return None
 
 
+def _in_utc(t: datetime) -> datetime:
+    return t if t.tzinfo is UTC else t.astimezone(UTC)
+
+
 def _us(span: timedelta) -> int:
     return span // timedelta(microseconds=1)
 
@@ -285,9 +300,11 @@ class _Tally:
 
 
 class _Bill:
-    def __init__(self) -> None:
+    def __init__(self, flat: PriceComponent | None) -> None:
         self.tallies: dict[tuple[TariffDimension, Decimal], _Tally] = {}
         self.last: dict[TariffDimension, PriceComponent] = {}
+        if flat is not None:
+            self.add(TariffDimension.FLAT, flat, Decimal(1))
 
     def add(self, dimension: TariffDimension, c: PriceComponent, base: Decimal) -> None:
         self.tallies.setdefault((dimension, c.vat or _ZERO), _Tally()).add(base, c.price)
@@ -331,37 +348,293 @@ def _moment_at(start: datetime | None, first: UsagePeriod | None, zone: ZoneInfo
     return _Moment(local, _ZERO, _ZERO, _power(first), first.current_a)
 
 
+class _Run:
+    """What one component prices: the quantities of its pieces, in order, summed only at the end."""
+
+    __slots__ = ("component", "dimension", "length", "slot", "tally", "used", "wh")
+
+    def __init__(self, component: PriceComponent) -> None:
+        self.component, self.dimension = component, component.type
+        self.tally = (component.type, component.vat or _ZERO)  # the reference's tally key
+        self.slot = _ORDER.index(component.type)  # ENERGY, TIME, PARKING_TIME: 0, 1, 2
+        self.wh: list[Decimal] = []  # ENERGY: each piece's energy, added up once at the end
+        self.length = timedelta(0)  # TIME, PARKING_TIME: exact to the microsecond
+        self.used = False
+
+
+def _thresholds(terms: TariffTerms, low: str, high: str) -> list[Decimal]:
+    rs = [e.restrictions for e in terms.elements if e.restrictions is not None]
+    return sorted({v for r in rs for v in (getattr(r, low), getattr(r, high)) if v is not None})
+
+
+_Verdict = tuple[_Run | None, _Run | None]  # the runs of the ENERGY and the time dimension
+
+
+class _Sweep:
+    """The bill of ``_bill_by_pieces``, each class of pieces judged once, the quantities added per component.
+
+    A period with no cut inside is one piece, and its verdicts depend only on the stretch between two cut
+    instants it falls in (clock, day and duration are constant there, as the cuts are made for), the energy,
+    power and current thresholds it lies between, and its state: they are worked out on the first piece of
+    each such class, by ``_component`` at its midpoint as the reference does, and reused. A period with a
+    cut inside goes through ``_pieces`` and ``_component`` as in the reference. Each piece's quantities are
+    the reference's, by the same Decimal operations; only their sums are regrouped (``_add_runs``). Idle
+    stretches (consecutive periods alike and without energy, the bulk of a long session) are added up per
+    stretch between two cuts, as one class.
+    """
+
+    def __init__(self, terms: TariffTerms, cuts: _Cuts, start: datetime) -> None:
+        self.terms, self.cuts, self.start = terms, cuts, start
+        self.instants, self.energy_cuts = cuts.instants, cuts.energy_wh
+        self.power_cuts = _thresholds(terms, "min_power", "max_power")
+        self.current_cuts = _thresholds(terms, "min_current", "max_current")
+        self.zero_power = bisect_right(self.power_cuts, _ZERO)
+        self.bounds, self.energy_bounds = [*self.instants, _NEVER], [*self.energy_cuts, _INFINITY]  # sentinels
+        self.j = self.k = 0  # the next cut instant and energy: bounds[j], energy_bounds[k]
+        self.so_far = _ZERO
+        self.runs: dict[int, _Run] = {}
+        self.order: list[_Run] = []  # in the order each first priced a piece: the reference's tally order
+        self.energy_order: list[_Run] = []  # the run of each priced energy piece, in order
+        self.last: list[_Run | None] = [None, None, None]  # the run of the last priced piece, by ``_Run.slot``
+        self.verdicts: dict[tuple[int, int, int, int, str], _Verdict] = {}
+
+    def bill(
+        self,
+        ordered: list[UsagePeriod],
+        starts: list[datetime],
+        ends: list[datetime],
+        bill: _Bill,
+        totals: dict[TariffDimension, Decimal],
+    ) -> bool:
+        """``False`` when adding up could differ from the reference (see ``_add_runs``). ``starts`` and ``ends``:
+        the periods' instants, in ``datetime.UTC``."""
+        self.periods(ordered, starts, ends)
+        totals[TariffDimension.ENERGY] = self.so_far
+        return _add_runs(self.order, self.energy_order, self.last, bill, totals)
+
+    def run_of(self, c: PriceComponent | None) -> _Run | None:
+        return None if c is None else self.runs.setdefault(id(c), _Run(c))
+
+    def judge(self, p: UsagePeriod, mid_wh: Decimal) -> _Verdict:
+        mid = p.start + (p.end - p.start) / 2
+        elapsed = Decimal(_us(mid - self.start)) / _US
+        moment = _Moment(mid.astimezone(self.cuts.zone), elapsed, mid_wh, _power(p), p.current_a)
+        time_kind = TariffDimension.TIME if p.state == "charging" else TariffDimension.PARKING_TIME
+        energy = _component(self.terms, TariffDimension.ENERGY, moment)
+        return self.run_of(energy), self.run_of(_component(self.terms, time_kind, moment))
+
+    def priced(self, run: _Run) -> None:
+        if not run.used:
+            run.used = True
+            self.order.append(run)
+        self.last[run.slot] = run
+
+    def cut(self, p: UsagePeriod) -> None:
+        """A period with a cut inside, piece by piece as the reference."""
+        for piece in _pieces(p, self.so_far, self.cuts, self.start):
+            time_kind = TariffDimension.TIME if piece.state == "charging" else TariffDimension.PARKING_TIME
+            if piece.wh and (energy := self.run_of(_component(self.terms, TariffDimension.ENERGY, piece.moment))):
+                energy.wh.append(piece.wh)
+                self.energy_order.append(energy)
+                self.priced(energy)
+            if piece.us and (duration := self.run_of(_component(self.terms, time_kind, piece.moment))):
+                duration.length += timedelta(microseconds=piece.us)
+                self.priced(duration)
+
+    def periods(self, ordered: list[UsagePeriod], starts: list[datetime], ends: list[datetime]) -> None:
+        # The hot loop: state in locals, one flat body.
+        instants, energy_cuts, bounds, energy_bounds = self.instants, self.energy_cuts, self.bounds, self.energy_bounds
+        power_cuts, current_cuts, zero_power = self.power_cuts, self.current_cuts, self.zero_power
+        verdicts, energy_order, last, priced = self.verdicts, self.energy_order, self.last, self.priced
+        j, k, so_far = self.j, self.k, self.so_far
+        next_cut, next_wh = bounds[j], energy_bounds[k]
+        i, count = 0, len(ordered)
+        while i < count:
+            p, p_start, p_end = ordered[i], starts[i], ends[i]
+            energy_wh = p.energy_wh
+            i += 1
+            while next_cut <= p_start:
+                j += 1
+                next_cut = bounds[j]
+            while next_wh <= so_far:
+                k += 1
+                next_wh = energy_bounds[k]
+            after = so_far + energy_wh
+            if next_cut < p_end or next_wh < after:
+                self.so_far = so_far
+                self.cut(p)
+                so_far = after
+                continue
+            length = p_end - p_start
+            wh = after - so_far if energy_wh else _ZERO  # ``after`` is never below ``so_far``: energy >= 0
+            if not length and not wh:
+                so_far = after
+                continue
+            # A piece of under 2 us has its midpoint at its start, which may be a cut instant: a class of its own.
+            segment = -j - 1 if length < _TWO_US and j and instants[j - 1] == p_start else j
+            mid_wh = (so_far + after) / 2 if energy_cuts else _ZERO
+            if not power_cuts:
+                power_class = -1
+            elif p.power_kw is not None:
+                power_class = bisect_right(power_cuts, p.power_kw)
+            elif not length:
+                power_class = -1  # unknown for an instant, as ``_power`` says
+            elif not energy_wh:
+                power_class = zero_power  # ``_power`` gives a zero
+            else:
+                power_class = bisect_right(power_cuts, energy_wh * 3600 * _US / 1000 / _us(length))  # ``_power``
+            key = (
+                segment,
+                bisect_right(energy_cuts, mid_wh) if energy_cuts else 0,
+                power_class,
+                -1 if not current_cuts or p.current_a is None else bisect_right(current_cuts, p.current_a),
+                p.state,
+            )
+            found = verdicts.get(key)
+            if found is None:
+                found = verdicts[key] = self.judge(p, mid_wh)
+            energy, duration = found
+            if wh and energy is not None:
+                energy.wh.append(wh)
+                energy_order.append(energy)
+                if not energy.used:
+                    priced(energy)
+                last[0] = energy
+            if length and duration is not None:
+                duration.length += length
+                if not duration.used:
+                    priced(duration)
+                last[duration.slot] = duration
+            so_far = after
+            if not energy_wh and i < count and length >= _TWO_US and not ordered[i].energy_wh:
+                i = _stretch(ordered, starts, ends, i, p, next_cut, duration)
+        self.j, self.k, self.so_far = j, k, so_far
+
+
+def _stretch(
+    ordered: list[UsagePeriod],
+    starts: list[datetime],
+    ends: list[datetime],
+    at: int,
+    first: UsagePeriod,
+    next_cut: datetime,
+    duration: _Run | None,
+) -> int:
+    """Where the stretch of periods like ``first`` from ``at`` ends, their lengths added to ``duration``.
+
+    ``first`` was one piece of at least 2 us, without energy. The periods after it that start and end before
+    the next cut, also without energy, in the same state, at the same power and current, are each one piece
+    of its class (the same stretch between cuts, at no cut instant, the same energy so far, power, current
+    and state): no need to judge them one by one. Adding their zero energies to the energy so far changes
+    nothing more.
+    """
+    window = min(at + _STRETCH, len(ordered))  # a stretch at a time, not the rest of the session each time
+    below = bisect_left(starts, next_cut, at, window)  # these start before the next cut
+    stop = below - 1 if below > at and ends[below - 1] > next_cut else below  # and end by it
+    run = ordered[at:stop]
+    run = run[: next(compress(count(), map(_ENERGY, run)), len(run))]
+    alike = (first.state, first.power_kw, first.current_a)
+    stop = at + next(compress(count(), map(ne, map(_ALIKE, run), repeat(alike))), len(run))
+    if duration is not None:
+        duration.length += sum(map(sub, ends[at:stop], starts[at:stop]), timedelta(0))
+    return stop
+
+
+def _add_runs(
+    order: list[_Run],
+    energy_order: list[_Run],
+    last: list[_Run | None],
+    bill: _Bill,
+    totals: dict[TariffDimension, Decimal],
+) -> bool:
+    """Adds the runs to ``bill`` as the reference's tallies: each run's quantity summed, times its price.
+
+    When no operation rounds, that is the reference's result exactly: quantities are never negative, so
+    none of its partial sums or products has more digits than these totals (nor a smaller exponent). When
+    an energy sum rounds (a prorated energy has 40 digits), energy is added piece by piece in the order of
+    ``energy_order`` (the run of every priced energy piece), as the reference does. ``False`` if a time
+    total rounds: not with prices of at most 14 digits, but then the caller prices piece by piece."""
+    energy = [run for run in order if run.dimension is TariffDimension.ENERGY]
+    context = getcontext()
+    context.clear_flags()
+    tallies: dict[tuple[TariffDimension, Decimal], _Tally] = {}
+    for run in energy:
+        tallies.setdefault(run.tally, _Tally()).add(sum(run.wh[1:], run.wh[0]), run.component.price)
+    if context.flags[Rounded]:
+        tallies, pieces = {}, {id(run): iter(run.wh) for run in energy}
+        for run in energy_order:
+            tallies.setdefault(run.tally, _Tally()).add(next(pieces[id(run)]), run.component.price)
+    bill.tallies.update(tallies)  # lines are sorted by dimension, then keep this order, the reference's
+    context.clear_flags()
+    for run in order:
+        if run.dimension is not TariffDimension.ENERGY:
+            us = _us(run.length)
+            bill.add(run.dimension, run.component, Decimal(us))
+            totals[run.dimension] += us
+    for final in last:
+        if final is not None:
+            bill.last[final.dimension] = final.component
+    return not context.flags[Rounded]
+
+
 def price_session(
     terms: TariffTerms, periods: Sequence[UsagePeriod], *, time_zone: str, session_start: datetime | None = None
 ) -> Cost:
     """What a session costs under ``terms``; ``time_zone`` is the station's IANA zone, e.g. Europe/Berlin."""
+    return _price(terms, periods, time_zone, session_start, fast=True)
+
+
+def _price(
+    terms: TariffTerms, periods: Sequence[UsagePeriod], time_zone: str, session_start: datetime | None, *, fast: bool
+) -> Cost:
+    """``fast``: by ``_Sweep``; else piece by piece, the reference the tests compare with."""
     zone = ZoneInfo(time_zone)
-    ordered = sorted(periods, key=lambda p: p.start)
+    # The instants in UTC's own tzinfo: datetimes with different tzinfo objects (pydantic gives each parsed
+    # one its own) compare and subtract through utcoffset() calls, several times slower. Same instants.
+    starts = [t if t.tzinfo is UTC else t.astimezone(UTC) for t in map(_START, periods)]
+    ends = [t if t.tzinfo is UTC else t.astimezone(UTC) for t in map(_END, periods)]
+    ordered = list(periods)
+    if any(map(gt, starts, starts[1:])):
+        at = sorted(range(len(ordered)), key=starts.__getitem__)  # stable, as sorting the periods by start
+        ordered, starts, ends = [ordered[i] for i in at], [starts[i] for i in at], [ends[i] for i in at]
     start = session_start or (ordered[0].start if ordered else None)
     if start is not None and ordered and ordered[0].start < start:
         raise ValueError("A usage period starts before the session.")
-    if any(b.start < a.end for a, b in pairwise(ordered)):
+    if any(map(lt, starts[1:], ends)):
         raise ValueError("Usage periods overlap.")
     with localcontext(_EXACT):
-        bill = _Bill()
         flat = _component(terms, TariffDimension.FLAT, _moment_at(start, ordered[0] if ordered else None, zone))
-        if flat is not None:
-            bill.add(TariffDimension.FLAT, flat, Decimal(1))
-        totals = dict.fromkeys(_ORDER, _ZERO)
+        bill, totals = _Bill(flat), dict.fromkeys(_ORDER, _ZERO)
         if ordered and start is not None:
-            cuts, so_far = _Cuts(terms, zone, start, max(p.end for p in ordered)), _ZERO
-            for p in ordered:
-                for piece in _pieces(p, so_far, cuts, start):
-                    time_kind = TariffDimension.TIME if piece.state == "charging" else TariffDimension.PARKING_TIME
-                    for dimension, base in ((TariffDimension.ENERGY, piece.wh), (time_kind, Decimal(piece.us))):
-                        c = _component(terms, dimension, piece.moment) if base else None
-                        if c is not None:
-                            bill.add(dimension, c, base)
-                            totals[dimension] += base if dimension in _TIMES else _ZERO
-                so_far += p.energy_wh
-            totals[TariffDimension.ENERGY] = so_far
+            utc_start = _in_utc(start)
+            cuts = _Cuts(terms, zone, utc_start, ends[-1])  # sorted, not overlapping: the last ends last
+            if not (fast and _Sweep(terms, cuts, utc_start).bill(ordered, starts, ends, bill, totals)):
+                bill, totals = _Bill(flat), dict.fromkeys(_ORDER, _ZERO)
+                _bill_by_pieces(terms, ordered, cuts, start, bill, totals)
         bill.round_up_steps(totals)
         return _total(terms, bill.lines())
+
+
+def _bill_by_pieces(
+    terms: TariffTerms,
+    ordered: list[UsagePeriod],
+    cuts: _Cuts,
+    start: datetime,
+    bill: _Bill,
+    totals: dict[TariffDimension, Decimal],
+) -> None:
+    """The straightforward evaluation: every piece judged and added on its own."""
+    so_far = _ZERO
+    for p in ordered:
+        for piece in _pieces(p, so_far, cuts, start):
+            time_kind = TariffDimension.TIME if piece.state == "charging" else TariffDimension.PARKING_TIME
+            for dimension, base in ((TariffDimension.ENERGY, piece.wh), (time_kind, Decimal(piece.us))):
+                c = _component(terms, dimension, piece.moment) if base else None
+                if c is not None:
+                    bill.add(dimension, c, base)
+                    totals[dimension] += base if dimension in _TIMES else _ZERO
+        so_far += p.energy_wh
+    totals[TariffDimension.ENERGY] = so_far
 
 
 def _total(terms: TariffTerms, lines: list[CostLine]) -> Cost:

@@ -8,13 +8,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from shared.domain.pricing import Cost, UsagePeriod, estimate, minor_unit, money, price_session
+from shared.domain.pricing import Cost, UsagePeriod, _price, estimate, minor_unit, money, price_session
 from shared.domain.tariff_rules import CURRENCIES, check_tariff
 from shared.domain.tariffs import TariffDimension, TariffVersionCreate
 
@@ -661,3 +662,138 @@ class TestProperties:
         ]
         whole = [*periods[:i], p, *periods[i + 1 :]]
         assert cost_of(t, [*periods[:i], *halves, *periods[i + 1 :]]) == cost_of(t, whole)
+
+
+# ---- the optimised evaluation against the straightforward one ------------------------------------------
+
+# ``price_session`` judges each class of pieces once and adds quantities up per component; ``_price(...,
+# fast=False)`` judges and adds every piece on its own, as the function did before. Their costs must be
+# identical: equal Decimals with equal exponents (the JSON shows them), lines in the same order.
+
+
+def reference(t, periods, start, zone=BERLIN) -> Cost:
+    return _price(t, periods, zone, start, fast=False)
+
+
+def assert_same(t, periods, start=None, zone=BERLIN) -> Cost:
+    start = start or (periods[0].start if periods else None)
+    fast = price_session(t, periods, time_zone=zone, session_start=start)
+    slow = reference(t, periods, start, zone)
+    assert fast == slow
+    assert fast.model_dump(mode="json") == slow.model_dump(mode="json")
+    return fast
+
+
+@st.composite
+def any_restrictions(draw):
+    r: dict[str, Any] = draw(restrictions()) if draw(st.booleans()) else {}
+    if draw(st.booleans()):
+        r["maxPower"] = draw(st.sampled_from([22, 50, "49.9"]))
+    if draw(st.booleans()):
+        r |= draw(st.sampled_from([{"minCurrent": 16}, {"maxCurrent": 32}, {"minCurrent": 10, "maxCurrent": 20}]))
+    if draw(st.booleans()):
+        low, high = sorted(draw(st.lists(st.integers(0, 20_000), min_size=2, max_size=2, unique=True)))
+        r |= draw(st.sampled_from([{"minDuration": low}, {"maxDuration": high}]))
+    if draw(st.booleans()):
+        r |= draw(st.sampled_from([{"minKwh": "0.5"}, {"maxKwh": "2.25"}, {"minKwh": 1, "maxKwh": "7.125"}]))
+    if draw(st.integers(0, 9)) == 0:
+        r["reservation"] = "RESERVATION"
+    if draw(st.integers(0, 5)) == 0:
+        r |= {"startDate": "2026-06-13", "endDate": "2026-10-25"}
+    return r
+
+
+@st.composite
+def any_tariffs(draw):
+    """Any terms ``price_session`` may be given, not only those ``check_tariff`` lets through: no fallback
+    element needed, several components of a dimension at one VAT rate (one tally, interleaved prices)."""
+
+    def comp(kind):
+        extra = {"stepSize": draw(st.sampled_from([1, 1, 60, 300, 1000]))}
+        if (vat := draw(st.sampled_from([None, "7", "19", "19"]))) is not None:
+            extra["vat"] = vat
+        return component(kind, str(draw(st.decimals(min_value=0, max_value=10, places=4))), **extra)
+
+    elements = []
+    for _ in range(draw(st.integers(1, 5))):
+        kinds = draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=4, unique=True))
+        elements.append(element(*map(comp, kinds), **draw(any_restrictions())))
+    return TariffVersionCreate.model_validate({"currency": "EUR", "elements": elements})
+
+
+@st.composite
+def meter_sessions(draw):
+    """Up to 90 readings, mostly a minute long, many without energy, not aligned to the clock."""
+    t = draw(st.sampled_from(STARTS)) + timedelta(
+        minutes=draw(st.integers(0, 24 * 60)), seconds=draw(st.sampled_from([0, 0, 17, 59]))
+    )
+    t += timedelta(microseconds=draw(st.sampled_from([0, 0, 0, 1, 500_000])))
+    start, periods = t, []
+    lengths = st.sampled_from([60] * 6 + [0, 1e-6, 2e-6, 1, 30, 61, 600, 3600]) | st.integers(0, 3 * 3600)
+    energies = st.sampled_from([D(0)] * 4) | st.integers(0, 3000).map(D) | st.decimals(0, 50, places=3)
+    for _ in range(draw(st.integers(1, 90))):
+        t += timedelta(seconds=draw(st.sampled_from([0] * 8 + [1e-6, 1, 600])))
+        end = t + timedelta(seconds=draw(lengths))
+        power = draw(st.none() | st.sampled_from([D(7), D("49.9"), D(50), D(150)]))
+        current = draw(st.none() | st.sampled_from([D(10), D(16), D(32)]))
+        state = draw(st.sampled_from(["charging", "charging", "idle"]))
+        periods.append(UsagePeriod(t, end, draw(energies), state, power, current))
+        t = end
+    late = draw(st.sampled_from([timedelta(0), timedelta(0), timedelta(seconds=90)]))
+    return periods, start - late  # sometimes the session started before the first reading
+
+
+class TestRunsEqualPieces:
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(any_tariffs(), meter_sessions())
+    def test_equal_to_the_piece_by_piece_evaluation(self, t, session):
+        periods, start = session
+        assert_sound(assert_same(t, periods, start))
+
+    @PROPERTY
+    @given(tariffs(steps=True), sessions(), st.sampled_from([BERLIN, "America/New_York", "Asia/Kolkata"]))
+    def test_equal_on_the_checked_tariffs_and_long_periods(self, t, periods, zone):
+        assert_same(t, periods, zone=zone)
+
+    def test_a_day_of_one_minute_readings(self):
+        # Charging for 100 minutes at 10.5 kW, then idle with a few Wh every half hour, readings 17 s off
+        # the minute so that every clock cut (08:00, 20:00, 22:00, midnight) falls inside a reading.
+        t = terms(
+            element(component("ENERGY", "0.39", vat="19"), dayOfWeek=["SATURDAY", "SUNDAY"]),
+            element(component("ENERGY", "0.35", vat="19"), startTime="22:00", endTime="06:00"),
+            element(component("ENERGY", "0.49", vat="19"), maxPower=50),
+            element(component("TIME", "6.00", vat="19", stepSize=60), minDuration=3600),
+            element(component("PARKING_TIME", "2.40", vat="19", stepSize=300), startTime="08:00", endTime="20:00"),
+            element(component("ENERGY", "0.59", vat="19"), component("TIME", "0"), component("PARKING_TIME", "0")),
+        )
+        s = utc(2026, 6, 12, 18, 40) + timedelta(seconds=17)  # Friday 20:40:17 CEST
+        minute = [s + timedelta(minutes=n) for n in range(24 * 60 + 1)]
+        periods = [
+            UsagePeriod(a, b, D(175 if n < 100 else 3 if n % 30 == 0 else 0), "charging" if n < 100 else "idle")
+            for n, (a, b) in enumerate(pairwise(minute))
+        ]
+        cost = assert_same(t, periods)
+        # 10.5 kW is under 50: 0.49 until 22:00 (43 s into the 80th reading), then the night's 0.35; of the
+        # 44 idle readings of 3 Wh, 3 on Friday night (0.35), 41 on Saturday (0.39).
+        before_22 = 79 * D(175) + D(175) * 43 / 60
+        energy = before_22 * D("0.49") + (D(17500) - before_22 + 9) * D("0.35") + 123 * D("0.39")
+        assert line(cost, ENERGY).quantity == D("17.632")
+        assert line(cost, ENERGY).amount_excl_vat.quantize(D("1E-12")) == (energy / 1000).quantize(D("1E-12"))
+        # 100 minutes of charging, the last 40 at 6.00 an hour; Saturday 08:00-20:00 idle at 2.40 an hour.
+        priced = [(x.dimension, round(x.quantity * 60, 20), x.amount_excl_vat) for x in cost.lines if x.vat_rate == 19]
+        assert priced[1:] == [(TIME, 40, D("4.00")), (PARKING, 12 * 60, D("28.80"))]
+        assert amounts(cost) == ("40.93", "7.78", "48.71")
+
+    def test_prorated_energies_are_added_in_the_reference_order(self):
+        # Each reading of 1,000 Wh is cut at 20:00 CEST 20 s in: 333.33... Wh (40 digits) at the day rate.
+        # Sums of such pieces round, so they are added piece by piece; the result keeps every digit.
+        t = terms(*DAY_NIGHT)
+        s = utc(2026, 6, 10, 17, 59) + timedelta(seconds=40)
+        periods = [charging(s + timedelta(minutes=n), 1, 1000) for n in range(3)]
+        cost = assert_same(t, periods)
+        # 1000/3 Wh x 0.45 + (3000 - 1000/3) Wh x 0.30 = 0.95, to the reference's last digit; adding up per
+        # price first would give 0.95000...0001 (and a quantity of 3.000...0, 37 zeros).
+        energy = cost.model_dump(mode="json")["lines"][0]
+        assert energy["amountExclVat"] == "0.95" + "0" * 35
+        assert energy["quantity"] == "3." + "0" * 36
+        assert cost.excl_vat == D("0.95")
