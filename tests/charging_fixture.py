@@ -22,7 +22,7 @@ from shared.services.ocpp_handlers import OcppContext, ocpp_time, router
 from tests.fakes import RecordingLink
 from tests.providers_fixture import Member, ProviderTeam, charger_body, create_provider, driver, station_body
 
-__all__ = ["CONNECTION", "TARIFF", "Site", "build_site"]
+__all__ = ["CONNECTION", "TARIFF", "Site", "build_site", "priced_station"]
 
 CONNECTION = "conn-cp-1"
 PROBE = "test-probe"  # a subscription on session-events that the tests read
@@ -152,33 +152,41 @@ class Site:
         return await self.functions("get_session", token=token or self.tok, route={"sessionId": session_id})
 
 
-async def build_site(deps: Deps, functions: Any, key: str = "acme", charger_id: str = "CP-1") -> Site:
-    team = await create_provider(deps, f"{key}{uuid.uuid4().hex[:4]}")
+async def priced_station(
+    functions: Any, team: ProviderTeam, charger_id: str, tariff: dict[str, Any] | None = None
+) -> tuple[str, str]:
+    """An active station with one charger (``charger_body``) and a tariff attached: (station id, tariff id)."""
     created = await functions(
         "create_station", "POST", token=team.admin.token, route={"providerId": team.id},
         body=station_body(lifecycle="active"),
     )  # fmt: skip
     assert created.status == 201, created.json
-    station_id = created.json["id"]
+    station_id: str = created.json["id"]
     added = await functions(
         "create_charger", "POST", token=team.admin.token, route={"stationId": station_id}, body=charger_body(charger_id)
     )
     assert added.status == 201, added.json
-    tariff = await functions(
-        "create_tariff", "POST", token=team.admin.token, route={"providerId": team.id}, body=TARIFF
+    made = await functions(
+        "create_tariff", "POST", token=team.admin.token, route={"providerId": team.id}, body=tariff or TARIFF
     )
-    assert tariff.status == 201, tariff.json
+    assert made.status == 201, made.json
     attached = await functions(
         "attach_tariff", "PUT", token=team.admin.token, route={"stationId": station_id},
-        body={"tariffId": tariff.json["id"]},
+        body={"tariffId": made.json["id"]},
     )  # fmt: skip
     assert attached.status == 200, attached.json
+    return station_id, str(made.json["id"])
+
+
+async def build_site(deps: Deps, functions: Any, key: str = "acme", charger_id: str = "CP-1") -> Site:
+    team = await create_provider(deps, f"{key}{uuid.uuid4().hex[:4]}")
+    station_id, tariff_id = await priced_station(functions, team, charger_id)
     await update_ocpp_state(deps, charger_id, lambda s: s.model_copy(update={"connection_id": CONNECTION}))
     bus = deps.bus
     assert isinstance(bus, LocalBus)
     await bus.ensure_subscription(deps.settings.session_events_topic, PROBE)
     member = await driver(deps, f"driver-{uuid.uuid4().hex[:6]}@example.com")
-    site = Site(deps, functions, team, station_id, charger_id, member, tariff.json["id"])
+    site = Site(deps, functions, team, station_id, charger_id, member, tariff_id)
     await site.status("Available", 1)
     await site.status("Available", 2)
     return site

@@ -27,10 +27,11 @@ from shared.domain.users import RfidTagCreate
 from shared.services.reservation_timer import run_reservation_timer
 from shared.services.rfid_tags import add_tag
 from simulator import SimulatedCharger
+from tests.charging_fixture import priced_station
 from tests.conftest import Functions, fast_hasher, make_settings
 from tests.e2e.test_two_hosts import free_port
 from tests.fakes import ShiftedClock
-from tests.providers_fixture import CHARGER_PASSWORD, Member, charger_body, create_provider, driver, station_body
+from tests.providers_fixture import CHARGER_PASSWORD, Member, create_provider, driver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -103,20 +104,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
     bootstrap.use(deps)
     functions = Functions()
     team = await create_provider(deps, "e2e")
-    station = await functions(
-        "create_station", "POST", token=team.admin.token, route={"providerId": team.id},
-        body=station_body(lifecycle="active"),
-    )  # fmt: skip
-    sid = station.json["id"]
-    charger = await functions(
-        "create_charger", "POST", token=team.admin.token, route={"stationId": sid}, body=charger_body("CP-E")
-    )
-    assert charger.status == 201, charger.json
-    tariff = await functions(
-        "create_tariff", "POST", token=team.admin.token, route={"providerId": team.id}, body=TARIFF
-    )
-    await functions("attach_tariff", "PUT", token=team.admin.token, route={"stationId": sid},
-                    body={"tariffId": tariff.json["id"]})  # fmt: skip
+    sid, _ = await priced_station(functions, team, "CP-E", TARIFF)
     member = await driver(deps, "e2e-driver@example.com")
     other = await driver(deps, "e2e-other@example.com")
     await add_tag(deps.store, clock, member.user_id, RfidTagCreate(id_tag="CARD-E2E"))

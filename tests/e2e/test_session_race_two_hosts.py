@@ -24,9 +24,10 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from shared import bootstrap
 from shared.ports.clock import SystemClock
+from tests.charging_fixture import priced_station
 from tests.conftest import Functions, fast_hasher, make_settings
 from tests.e2e.test_two_hosts import ROOT, free_port
-from tests.providers_fixture import CHARGER_PASSWORD, charger_body, create_provider, driver, station_body
+from tests.providers_fixture import CHARGER_PASSWORD, create_provider, driver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -76,21 +77,7 @@ async def world(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
     bootstrap.use(deps)
     functions = Functions()
     team = await create_provider(deps, "race")
-    station = await functions(
-        "create_station", "POST", token=team.admin.token, route={"providerId": team.id},
-        body=station_body(lifecycle="active"),
-    )  # fmt: skip
-    sid = station.json["id"]
-    added = await functions(
-        "create_charger", "POST", token=team.admin.token, route={"stationId": sid}, body=charger_body("CP-R")
-    )
-    assert added.status == 201, added.json
-    tariff = await functions(
-        "create_tariff", "POST", token=team.admin.token, route={"providerId": team.id},
-        body={"name": "T", "currency": "EUR", "elements": [{"priceComponents": [{"type": "ENERGY", "price": "0.4"}]}]},
-    )  # fmt: skip
-    await functions("attach_tariff", "PUT", token=team.admin.token, route={"stationId": sid},
-                    body={"tariffId": tariff.json["id"]})  # fmt: skip
+    sid, _ = await priced_station(functions, team, "CP-R")
     drivers = [await driver(deps, f"racer{i}@example.com") for i in range(DRIVERS)]
     await bootstrap.close()
 
