@@ -28,6 +28,7 @@ __all__ = [
     "EnergyState",
     "Reading",
     "advance",
+    "ocpp_instant",
     "parse_meter_values",
     "reconcile",
 ]
@@ -90,8 +91,8 @@ def _scaled(value: float, unit: str | None, base: str) -> float:
     return value * 1000 if unit == f"k{base}" else value
 
 
-def _at(raw: str) -> datetime:
-    # validated as RFC 3339 date-time before the handler runs, so it carries an offset
+def ocpp_instant(raw: str) -> datetime:
+    """An OCPP date-time (validated as RFC 3339 before any handler runs, so it has an offset) in UTC."""
     return datetime.fromisoformat(raw).astimezone(UTC)
 
 
@@ -104,7 +105,7 @@ def parse_meter_values(meter_value: Iterable[dict[str, Any]]) -> tuple[list[Read
     readings: list[Reading] = []
     problems: list[str] = []
     for entry in meter_value:
-        at = _at(entry["timestamp"])
+        at = ocpp_instant(entry["timestamp"])
         register: float | None = None
         power: dict[str | None, float] = {}
         current: dict[str | None, float] = {}

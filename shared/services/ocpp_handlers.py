@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from shared.domain.chargers import ChargerOcppState
+from shared.domain.metering import ocpp_instant
 from shared.domain.stations import ConnectorStatus
 from shared.ocpp.actions import Action
 from shared.ocpp.router import Router
@@ -57,8 +58,7 @@ def ocpp_time(moment: datetime) -> str:
 
 def _reported_at(payload: dict[str, Any], now: datetime) -> datetime:
     raw = payload.get("timestamp")
-    # validated as RFC 3339 date-time before the handler runs, so it carries an offset
-    return datetime.fromisoformat(raw).astimezone(UTC) if isinstance(raw, str) else now
+    return ocpp_instant(raw) if isinstance(raw, str) else now
 
 
 @router.on(Action.boot_notification)

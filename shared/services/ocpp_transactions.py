@@ -17,13 +17,13 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from shared import telemetry
 from shared.domain.messages import Message
-from shared.domain.metering import EnergyState, Reading, advance, parse_meter_values
+from shared.domain.metering import EnergyState, Reading, advance, ocpp_instant, parse_meter_values
 from shared.domain.sessions import (
     ChargingSession,
     MeterSample,
@@ -56,7 +56,7 @@ IDLE_STATUSES = {ConnectorStatus.SUSPENDED_EV, ConnectorStatus.SUSPENDED_EVSE, C
 
 
 def _at(payload: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(payload["timestamp"]).astimezone(UTC)
+    return ocpp_instant(payload["timestamp"])
 
 
 def _id_tag_info(verdict: TagVerdict | str) -> dict[str, Any]:
