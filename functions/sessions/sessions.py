@@ -10,7 +10,6 @@ from shared.domain.sessions import SessionStart, SessionStatus, SessionView
 from shared.http.endpoint import Call
 from shared.http.paging import ListQuery, Paged
 from shared.http.reply import Reply, to_json
-from shared.repositories.sessions import find_session
 from shared.services import sessions
 
 PROVIDER_ROLES = (Role.PROVIDER_ADMIN, Role.PROVIDER_STAFF)
@@ -83,9 +82,7 @@ async def get_session(call: Call) -> Reply:
 )
 async def stop_session(call: Call) -> Reply:
     session = await sessions.stop_from_app(call.deps, call.principal, call.route["sessionId"])
-    status = 202 if session.status == "active" else 200
-    stored = await find_session(call.deps.store, session.id)
-    return await _view_reply(call, (stored or session).id, status)
+    return await _view_reply(call, session.id, 202 if session.status == "active" else 200)
 
 
 @api.route(
