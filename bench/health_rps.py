@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
             # a scratch store and bus: the bench never touches the developer's .data/
             "SQLITE_PATH": str(work / "store.db"),
             "LOCAL_BUS_PATH": str(work / "bus.db"),
+            "PAYMENT_SIMULATOR_PATH": str(work / "payments.db"),
+            "BLOB_ROOT": str(work / "blobs"),
         }
         host_cmd = [sys.executable, "-m", "local_host", "--app", args.app, "--log-level", "WARNING"]
         host, host_url = launch(host_cmd, env, work / "host.log")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -113,6 +114,18 @@ class Settings(BaseSettings):
     stripe_publishable_key: str = Field("", alias="STRIPE_PUBLISHABLE_KEY")  # public: the web app's Stripe Elements
     stripe_max_network_retries: int = Field(2, alias="STRIPE_MAX_NETWORK_RETRIES", ge=0, le=10)
     stripe_timeout_seconds: int = Field(30, alias="STRIPE_TIMEOUT_SECONDS", ge=1, le=120)
+
+    # Billing (DESIGN section 7): holds in the currency's major unit
+    billing_hold_default_minutes: int = Field(120, alias="BILLING_HOLD_DEFAULT_MINUTES", ge=5, le=24 * 60)
+    billing_hold_min_amount: Decimal = Field(Decimal("10"), alias="BILLING_HOLD_MIN_AMOUNT", ge=1)
+    billing_hold_max_amount: Decimal = Field(Decimal("150"), alias="BILLING_HOLD_MAX_AMOUNT", ge=1)
+    billing_hold_max_raised_amount: Decimal = Field(Decimal("300"), alias="BILLING_HOLD_MAX_RAISED_AMOUNT", ge=1)
+    billing_hold_stop_ratio: Decimal = Field(Decimal("0.95"), alias="BILLING_HOLD_STOP_RATIO", gt=0, le=1)
+    billing_hold_raise_ratio: Decimal = Field(Decimal("0.75"), alias="BILLING_HOLD_RAISE_RATIO", gt=0, le=1)
+    billing_min_energy_wh: int = Field(200, alias="BILLING_MIN_ENERGY_WH", ge=0)
+    billing_capture_max_attempts: int = Field(6, alias="BILLING_CAPTURE_MAX_ATTEMPTS", ge=1, le=50)
+    billing_retry_base_seconds: int = Field(300, alias="BILLING_RETRY_BASE_SECONDS", ge=1)
+    platform_commission_percent: Decimal = Field(Decimal("10"), alias="PLATFORM_COMMISSION_PERCENT", ge=0, le=100)
 
     # BlobStore (invoices): Blob Storage in Azure, a folder locally
     blob_backend: Literal["folder", "azure"] = Field("folder", alias="BLOB_BACKEND")

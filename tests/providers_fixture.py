@@ -14,15 +14,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.bootstrap import Deps
+from shared.domain.payment_methods import CardFormEntry
 from shared.domain.principal import Principal, Role
 from shared.domain.providers import Provider, ProviderStatus
 from shared.domain.users import User, email_key
 from shared.repositories.users import add_user
+from shared.services.payment_methods import add_test_card, card_form
 
 __all__ = [
     "CHARGER_PASSWORD",
+    "DECLINED",
+    "INSUFFICIENT_FUNDS",
     "Member",
     "ProviderTeam",
+    "VISA",
+    "add_card",
     "add_member",
     "charger_body",
     "create_provider",
@@ -34,6 +40,10 @@ __all__ = [
 
 PASSWORD = "fixture-password-1"
 CHARGER_PASSWORD = "charger-secret-0001"
+# Stripe's test cards, as the payment simulator answers them
+VISA = "4242424242424242"
+DECLINED = "4000000000000002"
+INSUFFICIENT_FUNDS = "4000000000009995"
 
 
 @dataclass(frozen=True)
@@ -80,8 +90,23 @@ async def add_member(deps: Deps, *, email: str, roles: tuple[Role, ...], provide
     return Member(user.principal(), deps.tokens.issue(user.principal()))
 
 
-async def driver(deps: Deps, email: str = "driver@example.com") -> Member:
-    return await add_member(deps, email=email, roles=(Role.DRIVER,))
+async def driver(deps: Deps, email: str = "driver@example.com", *, card: str | None = VISA) -> Member:
+    """A driver; with a saved test card (the simulator's form) unless ``card`` is None."""
+    member = await add_member(deps, email=email, roles=(Role.DRIVER,))
+    if card is not None:
+        await add_card(deps, member, card)
+    return member
+
+
+async def add_card(deps: Deps, member: Member, number: str = VISA) -> str:
+    """Save a test card for ``member`` through the payment simulator's card form; its id."""
+    form = card_form(deps.payments)
+    assert form is not None, "test cards need PAYMENT_BACKEND=simulator"
+    entry = CardFormEntry(number=number, exp_month=12, exp_year=2034, cvc="123")
+    saved = await add_test_card(
+        member.principal, entry, form=form, store=deps.store, payments=deps.payments, clock=deps.clock
+    )
+    return saved.id
 
 
 def platform_admin(deps: Deps) -> Member:

@@ -4,6 +4,7 @@ DomainError
 ├── InvalidInput          a request that is well-formed but not acceptable (422)
 ├── MalformedRequest      a body that is not JSON, or not the right shape (400)
 ├── Unauthenticated       no credentials, bad or expired ones (401)
+├── PaymentRequired       no way to pay, or the card refused the hold (402)
 ├── Forbidden             signed in, but not allowed (403)
 ├── NotFound              no such thing, or not yours to see (404)
 ├── Conflict              the state forbids it, or a duplicate (409)
@@ -26,6 +27,7 @@ __all__ = [
     "MalformedRequest",
     "NotFound",
     "PayloadTooLarge",
+    "PaymentRequired",
     "StaleVersion",
     "TooManyRequests",
     "Unauthenticated",
@@ -57,6 +59,11 @@ class MalformedRequest(DomainError):
 class Unauthenticated(DomainError):
     code = "unauthenticated"
     title = "Authentication required"
+
+
+class PaymentRequired(DomainError):
+    code = "payment_required"
+    title = "Payment required"
 
 
 class Forbidden(DomainError):

@@ -73,7 +73,7 @@ class PostalAddress(_Frozen):
 
 class Seller(_Frozen):
     legal_name: Name
-    address: PostalAddress
+    address: PostalAddress | None = None  # a provider that gave none yet
     vat_id: str = Field(min_length=2, max_length=30)
     email: str | None = Field(default=None, max_length=320)
 

@@ -8,6 +8,7 @@ from typing import Literal, Self
 
 from pydantic import EmailStr, Field, field_validator
 
+from shared.domain.invoices import PostalAddress
 from shared.domain.iso import CountryCode, CurrencyCode
 from shared.domain.model import ApiModel, InputModel
 from shared.domain.providers import StaffInvite
@@ -48,6 +49,7 @@ class ProviderApply(InputModel):
     currency: CurrencyCode
     support_email: EmailStr
     support_phone: str | None = Field(default=None, max_length=30)
+    billing_address: PostalAddress | None = Field(default=None, description="the seller's address on invoices")
 
     @field_validator("vat_id")
     @classmethod
@@ -66,8 +68,9 @@ class ProviderUpdate(InputModel):
     display_name: str | None = Field(default=None, min_length=2, max_length=100)
     support_email: EmailStr | None = None
     support_phone: str | None = Field(default=None, max_length=30)
+    billing_address: PostalAddress | None = None
 
-    @field_validator("display_name", "support_email", mode="before")
+    @field_validator("display_name", "support_email", "billing_address", mode="before")
     @classmethod
     def _not_null(cls, value: object) -> object:
         if value is None:

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from shared.domain.invoices import PostalAddress
 from shared.domain.model import ApiModel
 
 __all__ = ["ApplicationStatus", "Provider", "ProviderApplication", "ProviderStatus", "StaffInvite"]
@@ -29,6 +30,7 @@ class Provider(ApiModel):
     currency: str = Field(description="ISO 4217")
     support_email: str
     support_phone: str | None = None
+    billing_address: PostalAddress | None = None  # the seller's address on invoices
     status: ProviderStatus = "active"
     status_reason: str | None = None
     application_id: str
@@ -48,6 +50,7 @@ class ProviderApplication(ApiModel):
     currency: str
     support_email: str
     support_phone: str | None = None
+    billing_address: PostalAddress | None = None
     status: ApplicationStatus = "pending"
     decided_by: str | None = None
     decided_at: datetime | None = None

@@ -134,7 +134,7 @@ class ChargingSession(ApiModel):
     idle_since: datetime | None = None
     idle_seconds: int = 0
     available_since: datetime | None = None  # the connector said Available while the session was open
-    cap_reached: Literal["kwh", "cost", "minutes"] | None = None
+    cap_reached: Literal["kwh", "cost", "minutes", "hold"] | None = None
     stop_requested_at: datetime | None = None
     stop_requested_by: str | None = None
     stop_command_id: str | None = None
@@ -144,6 +144,11 @@ class ChargingSession(ApiModel):
     needs_review: bool = False
     cost_excl_vat: Decimal | None = None
     cost_total: Decimal | None = None
+    # the card hold taken at start (shared.services.billing): its amount, and the running cost at which the
+    # session is stopped so that the final amount stays within it (raised when the hold is raised)
+    payment_id: str | None = None
+    hold_amount: Decimal | None = None
+    hold_stop_at: Decimal | None = None
     pending_events: list[dict[str, Any]] = Field(default_factory=list)  # outbox: published after the write
     has_pending_events: bool = False
     updated_at: datetime
@@ -180,6 +185,13 @@ class ChargingSession(ApiModel):
             return self
         anomalies.append(SessionAnomaly(code=code, first_at=at, last_at=at, detail=detail))
         return self.model_copy(update={"anomalies": anomalies})
+
+    def cost_limit(self) -> tuple[Decimal | None, Literal["cost", "hold"]]:
+        """The running cost at which the session stops: the driver's cost cap or the hold's limit, the lower."""
+        cap, hold = self.caps.max_cost, self.hold_stop_at
+        if hold is not None and (cap is None or hold < cap):
+            return hold, "hold"
+        return cap, "cost"
 
     def totals_due(self, now: datetime, interval_seconds: int) -> bool:
         return self.totals_at is None or now - self.totals_at >= timedelta(seconds=interval_seconds)

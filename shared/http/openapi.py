@@ -18,6 +18,7 @@ _REF = "#/components/schemas/{model}"
 _ERROR_TITLES = {
     400: "Malformed request",
     401: "Not signed in, or the token is invalid or expired",
+    402: "No card to pay with, or the card refused the payment",
     403: "Not allowed for this account",
     404: "Not found",
     409: "Conflict with the current state",

@@ -19,6 +19,7 @@ _STATUS: dict[type[e.DomainError], int] = {
     e.InvalidInput: 422,
     e.MalformedRequest: 400,
     e.Unauthenticated: 401,
+    e.PaymentRequired: 402,
     e.Forbidden: 403,
     e.NotFound: 404,
     e.Conflict: 409,

@@ -47,7 +47,8 @@ def render_pdf(doc: InvoiceDocument, language: str | None = "en", *, font_dir: s
 
     s, b = doc.seller, doc.buyer
     pdf.heading(t["seller"])
-    pdf.text_line([s.legal_name, *_address(s.address), f"{t['vat_id']}: {s.vat_id}", *filter(None, [s.email])])
+    seller = [s.legal_name, *(_address(s.address) if s.address else [])]
+    pdf.text_line([*seller, f"{t['vat_id']}: {s.vat_id}", *filter(None, [s.email])])
     pdf.heading(t["buyer"])
     buyer = [b.name, *(_address(b.address) if b.address else []), b.email]
     pdf.text_line(buyer + ([f"{t['vat_id']}: {b.vat_id}"] if b.vat_id else []))

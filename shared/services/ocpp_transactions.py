@@ -342,8 +342,9 @@ def _cap(session: ChargingSession, energy_wh: int, cost: Decimal | None, now: da
     caps = session.caps
     if caps.max_kwh is not None and Decimal(energy_wh) >= caps.max_kwh * 1000:
         return "kwh"
-    if caps.max_cost is not None and cost is not None and cost >= caps.max_cost:
-        return "cost"
+    limit, kind = session.cost_limit()
+    if limit is not None and cost is not None and cost >= limit:
+        return kind
     if caps.max_minutes is not None and session.duration(now) >= caps.max_minutes * 60:
         return "minutes"
     return None
@@ -442,7 +443,7 @@ async def ingest(
     newest = max(added, key=lambda s: s.at) if added else None
     energy = max(session.energy_wh, max((s.energy_wh or 0 for s in added), default=0))
     cost = None
-    if session.caps.max_cost is not None:
+    if session.cost_limit()[0] is not None:
         terms = await svc.load_terms(deps, session)
         probe = session.model_copy(update={"energy_wh": energy})
         priced = svc.running_cost(probe, terms, now)

@@ -128,7 +128,10 @@ def _provider_of(application: ProviderApplication, provider_id: str) -> Provider
     decided_at = application.decided_at or application.created_at
     fields = application.model_dump(
         by_alias=False,
-        include={"legal_name", "display_name", "vat_id", "country", "currency", "support_email", "support_phone"},
+        include={
+            *("legal_name", "display_name", "vat_id", "country", "currency"),
+            *("support_email", "support_phone", "billing_address"),
+        },
     )
     return Provider(
         id=provider_id, application_id=application.id, created_at=decided_at, updated_at=decided_at, **fields
@@ -142,6 +145,8 @@ async def update_provider(
     if if_match is not None and if_match != provider.etag:
         raise StaleVersion("The provider changed since you read it; reload.")
     changes = cmd.model_dump(exclude_unset=True, by_alias=False)
+    if "billing_address" in changes:
+        changes["billing_address"] = cmd.billing_address  # the model, not its dump: model_copy does not validate
     try:
         saved = await save_provider(
             store, provider.model_copy(update={**changes, "updated_at": clock.now()}), etag=provider.etag

@@ -45,6 +45,7 @@ from shared.ports.store import DocumentConflict, DocumentStore, Filter, Precondi
 from shared.repositories import sessions as repo
 from shared.repositories.stations import get_station
 from shared.repositories.tariffs import get_tariff_version
+from shared.services import billing
 from shared.services.app_tags import ensure_app_tag
 from shared.services.charger_commands import CommandAction, CommandRecord, on_outcome, send_command
 from shared.services.events import publish_session_event, session_event
@@ -275,12 +276,18 @@ async def start_from_app(deps: Deps, who: Principal | None, cmd: SessionStart) -
         requested_at=now,
         updated_at=now,
     )
-    if not await claim_connector(deps, station.id, connector.key, session.id, force=False):
-        raise Conflict("Someone is already charging at this connector.", code="connector_busy")
+    # The hold comes first: a refused card refuses the start before the connector or the charger is involved.
+    session, payment = await billing.place_hold(deps, user, session, tariff)
     try:
-        session = await repo.create_session(deps.store, session)
-    except DocumentConflict as exc:  # an id drawn twice: practically never
-        raise Conflict("Please try again.", code="session_conflict") from exc
+        if not await claim_connector(deps, station.id, connector.key, session.id, force=False):
+            raise Conflict("Someone is already charging at this connector.", code="connector_busy")
+        try:
+            session = await repo.create_session(deps.store, session)
+        except DocumentConflict as exc:  # an id drawn twice: practically never
+            raise Conflict("Please try again.", code="session_conflict") from exc
+    except Exception:
+        await billing.release_hold(deps, payment, "start_refused")
+        raise
     # counted once the session exists, so a start that then fails counts as started and failed
     telemetry.sessions_started(session.origin)
     try:

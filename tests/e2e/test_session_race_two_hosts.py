@@ -43,6 +43,8 @@ def _env(tmp_path: Path, secret: str, endpoint: str) -> dict[str, str]:
         "JWT_SECRET": secret,
         "SQLITE_PATH": str(tmp_path / "store.db"),
         "LOCAL_BUS_PATH": str(tmp_path / "bus.db"),
+        "PAYMENT_SIMULATOR_PATH": str(tmp_path / "payments.db"),
+        "BLOB_ROOT": str(tmp_path / "blobs"),
         "DEMO_DATA": "false",
         "ADMIN_EMAIL": "",
         "WEBPUBSUB_ACCESS_KEYS": KEY,

@@ -34,6 +34,8 @@ def two_hosts(tmp_path: Path) -> Iterator[list[str]]:
         "JWT_SECRET": "two-hosts-secret-" + "x" * 32,
         "SQLITE_PATH": str(tmp_path / "store.db"),
         "LOCAL_BUS_PATH": str(tmp_path / "bus.db"),
+        "PAYMENT_SIMULATOR_PATH": str(tmp_path / "payments.db"),
+        "BLOB_ROOT": str(tmp_path / "blobs"),
         "DEMO_DATA": "false",
         "ADMIN_EMAIL": "",
     }

@@ -53,7 +53,7 @@ async def account_of(deps, user_id: str):
 
 class TestSetup:
     async def test_setup_returns_a_client_secret_for_the_card_form(self, functions, deps):
-        me = await driver(deps)
+        me = await driver(deps, card=None)
         body = await setup(functions, me)
         assert body["setupIntentId"].startswith("seti_")
         assert body["clientSecret"].startswith(f"{body['setupIntentId']}_secret_")
@@ -63,7 +63,7 @@ class TestSetup:
         assert account["defaultPaymentMethodId"] is None
 
     async def test_a_second_setup_reuses_the_account_and_opens_a_new_intent(self, functions, deps):
-        me = await driver(deps)
+        me = await driver(deps, card=None)
         first = await setup(functions, me)
         account = await account_of(deps, me.user_id)
         second = await setup(functions, me)
@@ -71,7 +71,7 @@ class TestSetup:
         assert await account_of(deps, me.user_id) == account
 
     async def test_concurrent_first_setups_make_one_account_and_one_customer(self, functions, deps, monkeypatch):
-        me = await driver(deps)
+        me = await driver(deps, card=None)
         keys: list[str] = []
         real = deps.payments.ensure_customer
 
@@ -99,7 +99,7 @@ def _by_user(user_id: str):
 
 class TestCards:
     async def test_first_card_is_listed_and_becomes_the_default(self, functions, deps):
-        me = await driver(deps)
+        me = await driver(deps, card=None)
         intent = await setup(functions, me)
         answer = await functions(
             "add_test_card", "POST", token=me.token, body=card(VISA, setupIntentId=intent["setupIntentId"])
@@ -113,7 +113,7 @@ class TestCards:
         assert (await account_of(deps, me.user_id))["defaultPaymentMethodId"] == saved["id"]
 
     async def test_a_second_card_does_not_take_over_the_default(self, functions, deps):
-        me = await driver(deps)
+        me = await driver(deps, card=None)
         visa = await add(functions, me, VISA)
         mastercard = await add(functions, me, MASTERCARD)
         assert mastercard["isDefault"] is False
@@ -124,7 +124,7 @@ class TestCards:
         ]
 
     async def test_set_default_moves_it_and_lists_it_first(self, functions, deps):
-        me = await driver(deps)
+        me = await driver(deps, card=None)
         visa = await add(functions, me, VISA)
         mastercard = await add(functions, me, MASTERCARD)
         answer = await set_default(functions, me, mastercard["id"])
@@ -135,7 +135,7 @@ class TestCards:
         assert (await account_of(deps, me.user_id))["defaultPaymentMethodId"] == mastercard["id"]
 
     async def test_removing_the_default_hands_it_to_the_oldest_card_left(self, functions, deps):
-        me = await driver(deps)
+        me = await driver(deps, card=None)
         visa = await add(functions, me, VISA)
         mastercard = await add(functions, me, MASTERCARD)
         amex = await add(functions, me, AMEX)
@@ -157,7 +157,7 @@ class TestCards:
         assert (await account_of(deps, me.user_id))["defaultPaymentMethodId"] is None
 
     async def test_removing_another_card_keeps_the_default(self, functions, deps):
-        me = await driver(deps)
+        me = await driver(deps, card=None)
         visa = await add(functions, me, VISA)
         mastercard = await add(functions, me, MASTERCARD)
         assert (await remove(functions, me, mastercard["id"])).status == 204
@@ -167,7 +167,7 @@ class TestCards:
 
     async def test_a_card_saved_outside_the_api_becomes_default_when_it_is_the_first(self, functions, deps):
         # What the web app's card form does with Stripe Elements: the card reaches the gateway, not the API.
-        me = await driver(deps)
+        me = await driver(deps, card=None)
         await setup(functions, me)
         customer_id = (await account_of(deps, me.user_id))["customerId"]
         first = await deps.payments.add_test_card(customer_id, VISA, 12, 2030, "123")
@@ -177,7 +177,7 @@ class TestCards:
     async def test_default_card_is_what_a_hold_charges(self, functions, deps):
         from shared.services.payment_methods import default_card
 
-        me = await driver(deps)
+        me = await driver(deps, card=None)
         d = {"store": deps.store, "payments": deps.payments, "clock": deps.clock}
         assert await default_card(me.user_id, **d) is None
         await add(functions, me, VISA)
@@ -193,7 +193,7 @@ class TestCards:
         )
 
     async def test_a_driver_without_an_account_has_no_cards_and_no_customer_is_made(self, functions, deps):
-        me = await driver(deps)
+        me = await driver(deps, card=None)
         assert await listed(functions, me) == []
         assert (await deps.store.query("payments", _by_user(me.user_id))).items == []
         missing = await set_default(functions, me, "pm_nothing")
@@ -202,8 +202,8 @@ class TestCards:
 
 class TestAccess:
     async def test_another_driver_cannot_see_default_or_remove_the_cards(self, functions, deps):
-        owner = await driver(deps, "owner@example.com")
-        other = await driver(deps, "other@example.com")
+        owner = await driver(deps, "owner@example.com", card=None)
+        other = await driver(deps, "other@example.com", card=None)
         visa = await add(functions, owner, VISA)
         await add(functions, other, MASTERCARD)
 
@@ -213,8 +213,8 @@ class TestAccess:
         assert await listed(functions, owner) == [visa]
 
     async def test_another_drivers_setup_intent_cannot_take_a_card(self, functions, deps):
-        owner = await driver(deps, "owner@example.com")
-        other = await driver(deps, "other@example.com")
+        owner = await driver(deps, "owner@example.com", card=None)
+        other = await driver(deps, "other@example.com", card=None)
         intent = await setup(functions, owner)
         answer = await functions(
             "add_test_card", "POST", token=other.token, body=card(VISA, setupIntentId=intent["setupIntentId"])
@@ -244,7 +244,7 @@ class TestAccess:
 
 class TestTestCardForm:
     async def test_a_declining_card_is_saved_and_declines_only_when_charged(self, functions, deps):
-        me = await driver(deps)
+        me = await driver(deps, card=None)
         saved = await add(functions, me, DECLINING)
         assert (saved["brand"], saved["last4"], saved["isDefault"]) == ("visa", "0002", True)
         customer_id = (await account_of(deps, me.user_id))["customerId"]
@@ -269,7 +269,7 @@ class TestTestCardForm:
     async def test_a_bad_card_is_422_with_the_simulators_code(
         self, functions, deps, number, exp_year, code, decline_code
     ):
-        me = await driver(deps)
+        me = await driver(deps, card=None)
         answer = await functions("add_test_card", "POST", token=me.token, body=card(number, expYear=exp_year))
         assert answer.status == 422, answer.json
         assert answer.headers["content-type"] == "application/problem+json"
@@ -277,14 +277,14 @@ class TestTestCardForm:
         assert await listed(functions, me) == []
 
     async def test_not_there_in_production(self, functions, deps):
-        me = await driver(deps)
+        me = await driver(deps, card=None)
         deps.settings = deps.settings.model_copy(update={"environment": "production"})
         answer = await functions("add_test_card", "POST", token=me.token, body=card())
         assert (answer.status, answer.json["code"]) == (404, "not_found")
         assert (await functions("list_my_payment_methods", token=me.token)).json == []
 
     async def test_not_there_with_stripe(self, functions, deps):
-        me = await driver(deps)
+        me = await driver(deps, card=None)
         deps.settings = deps.settings.model_copy(update={"payment_backend": "stripe"})
         answer = await functions("add_test_card", "POST", token=me.token, body=card())
         assert (answer.status, answer.json["code"]) == (404, "not_found")
@@ -292,7 +292,7 @@ class TestTestCardForm:
 
 class TestGatewayErrors:
     async def test_a_gateway_outage_is_503_with_its_code(self, functions, deps, monkeypatch):
-        me = await driver(deps)
+        me = await driver(deps, card=None)
         await add(functions, me, VISA)
 
         async def down(customer_id):

@@ -205,6 +205,7 @@ def other_host(deps: Deps, tmp_path: Path) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "APP_ENV": "test", "JWT_SECRET": deps.settings.jwt_secret, "DEMO_DATA": "false",
            "SQLITE_PATH": deps.settings.sqlite_path, "LOCAL_BUS_PATH": str(tmp_path / "other-bus.db"),
+           "PAYMENT_SIMULATOR_PATH": deps.settings.payment_simulator_path, "BLOB_ROOT": deps.settings.blob_root,
            "ADMIN_EMAIL": ""}  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, "-m", "local_host", "--port", str(port), "--log-level", "WARNING"],

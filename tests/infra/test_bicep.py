@@ -372,7 +372,7 @@ def test_topics_queue_and_subscriptions_match_the_app():
     assert parameters["sessionEventsTopicName"]["default"] == field_default("session_events_topic")
     assert parameters["billingEventsTopicName"]["default"] == field_default("billing_events_topic")
     assert parameters["notificationsQueueName"]["default"] == field_default("notifications_queue")
-    assert parameters["consumers"]["default"] == ["analytics", "notifications"]
+    assert parameters["consumers"]["default"] == ["analytics", "billing", "notifications"]
     parents = {
         body(r)["parent"]
         for r in resources_of_type(tree, "Microsoft.ServiceBus/namespaces/topics/subscriptions").values()

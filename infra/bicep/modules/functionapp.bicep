@@ -157,6 +157,17 @@ var appSettings = {
   STRIPE_PUBLISHABLE_KEY: stripePublishableKey
   STRIPE_MAX_NETWORK_RETRIES: '2'
   STRIPE_TIMEOUT_SECONDS: '30'
+  // billing: holds (in the currency's major unit), collection retries, the platform's commission
+  BILLING_HOLD_DEFAULT_MINUTES: '120'
+  BILLING_HOLD_MIN_AMOUNT: '10'
+  BILLING_HOLD_MAX_AMOUNT: '150'
+  BILLING_HOLD_MAX_RAISED_AMOUNT: '300'
+  BILLING_HOLD_STOP_RATIO: '0.95'
+  BILLING_HOLD_RAISE_RATIO: '0.75'
+  BILLING_MIN_ENERGY_WH: '200'
+  BILLING_CAPTURE_MAX_ATTEMPTS: '6'
+  BILLING_RETRY_BASE_SECONDS: '300'
+  PLATFORM_COMMISSION_PERCENT: '10'
   // invoices in Blob Storage, reached with the managed identity (download links: user-delegation SAS)
   BLOB_BACKEND: 'azure'
   AZURE_STORAGE_ACCOUNT_URL: storageBlobEndpoint

@@ -12,6 +12,7 @@ param notificationsQueueName string = 'notifications'
 @description('Capabilities that consume the topics; each gets its own subscription on each topic')
 param consumers array = [
   'analytics'
+  'billing'
   'notifications'
 ]
 
