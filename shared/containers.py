@@ -42,8 +42,21 @@ CONTAINERS: dict[str, ContainerSpec] = {
         ContainerSpec("reservations", "connectorKey", default_ttl=-1),
         # one small document per reading; raw samples expire by their own ttl (DESIGN section 11)
         ContainerSpec("meter_samples", "sessionId", default_ttl=-1, indexed_fields=("sessionId", "at")),
-        ContainerSpec("invoices", "providerId"),
-        ContainerSpec("payments", "userId"),
+        # invoices and credit notes; one statement per provider and month ("stm_...")
+        ContainerSpec(
+            "invoices",
+            "providerId",
+            indexed_fields=("type", "kind", "userId", "sessionId", "createdAt", "month"),
+        ),
+        # payment accounts ("acct:<userId>") and one payment record per billed session ("pay_<sessionId>")
+        ContainerSpec(
+            "payments",
+            "userId",
+            indexed_fields=(
+                *("type", "status", "providerId", "stationId", "createdAt", "stoppedAt", "nextAttemptAt"),
+                *("holdIntentId", "topupIntentId", "hasPendingEvents"),
+            ),
+        ),
         ContainerSpec("reviews", "stationId"),
         ContainerSpec("notifications", "userId", default_ttl=-1),
         ContainerSpec("counters", "id"),

@@ -93,6 +93,7 @@ class SessionPayment(ApiModel):
     invoice_id: str | None = None
     promo_code: str | None = None
     stopped_at: datetime | None = None  # the session's, for statements by month
+    energy_wh: int = 0  # the session's, for statements
     created_at: datetime
     updated_at: datetime
     settled_at: datetime | None = None

@@ -57,6 +57,7 @@ __all__ = [
     "raise_hold_if_near",
     "release_hold",
     "run_billing_jobs",
+    "save_with_messages",
     "settle",
 ]
 
@@ -157,8 +158,9 @@ async def flush_billing_events(deps: Deps, payment: SessionPayment) -> SessionPa
     return payment
 
 
-async def _store(deps: Deps, payment: SessionPayment, *messages: tuple[str, Message]) -> SessionPayment:
-    """Write the record (under its ETag) with its messages, then publish them."""
+async def save_with_messages(deps: Deps, payment: SessionPayment, *messages: tuple[str, Message]) -> SessionPayment:
+    """Write the record (under its ETag; a stale one raises PreconditionFailed) with its messages (destination,
+    message) in its outbox, then publish them."""
     changed = _queue(payment, *messages).model_copy(update={"updated_at": deps.clock.now()})
     stored = await repo.save_payment(deps.store, changed)
     return await flush_billing_events(deps, stored) if messages else stored
@@ -245,7 +247,7 @@ async def place_hold(
             "hold_incrementable": intent.incremental_authorization_available,
         }
     )
-    payment = await _store(
+    payment = await save_with_messages(
         deps, payment, (deps.settings.billing_events_topic, billing_event(payment, "PaymentAuthorized", now))
     )
     held = session.model_copy(
@@ -260,7 +262,7 @@ async def _finish_without_money(
     """The hold never came to be: the record is closed as released (nothing held, nothing taken)."""
     for _ in range(_ATTEMPTS):
         try:
-            await _store(
+            await save_with_messages(
                 deps,
                 payment.model_copy(
                     update={
@@ -295,7 +297,9 @@ async def release_hold(deps: Deps, payment: SessionPayment, reason: str) -> Sess
     now = deps.clock.now()
     released = payment.model_copy(update={"status": "released", "due_minor": 0, "settled_at": now, "last_error": None})
     topic = deps.settings.billing_events_topic
-    return await _store(deps, released, (topic, billing_event(released, "PaymentReleased", now, reason=reason)))
+    return await save_with_messages(
+        deps, released, (topic, billing_event(released, "PaymentReleased", now, reason=reason))
+    )
 
 
 async def raise_hold_if_near(deps: Deps, session: ChargingSession, running_total: Decimal) -> ChargingSession:
@@ -323,7 +327,7 @@ async def raise_hold_if_near(deps: Deps, session: ChargingSession, running_total
         log.info("hold of %s not raised (%s): the session stops at its limit", session.id, exc)
         payment = payment.model_copy(update={"hold_incrementable": False, "last_error": f"increment: {exc}"})
         try:
-            await _store(deps, payment)
+            await save_with_messages(deps, payment)
         except PreconditionFailed:
             pass
         return session
@@ -335,7 +339,7 @@ async def raise_hold_if_near(deps: Deps, session: ChargingSession, running_total
     )
     for _ in range(_ATTEMPTS):
         try:
-            payment = await _store(deps, payment)
+            payment = await save_with_messages(deps, payment)
             break
         except PreconditionFailed:
             fresh = await repo.find_payment(deps.store, payment.user_id, payment.session_id)
@@ -416,7 +420,8 @@ async def settle(deps: Deps, session_id: str) -> SessionPayment | None:
 async def _collect(deps: Deps, session: ChargingSession, payment: SessionPayment, due: int) -> SessionPayment:
     now = deps.clock.now()
     if payment.due_minor is None:
-        payment = await _store(deps, payment.model_copy(update={"due_minor": due, "stopped_at": session.stopped_at}))
+        stopped = {"due_minor": due, "stopped_at": session.stopped_at, "energy_wh": session.energy_wh}
+        payment = await save_with_messages(deps, payment.model_copy(update=stopped))
     try:
         payment = await _capture_hold(deps, payment, due)
         payment = await _top_up(deps, session, payment, due)
@@ -426,7 +431,7 @@ async def _collect(deps: Deps, session: ChargingSession, payment: SessionPayment
         update={"status": "captured", "settled_at": now, "next_attempt_at": None, "last_error": None}
     )
     topic = deps.settings.billing_events_topic
-    captured = await _store(deps, captured, (topic, billing_event(captured, "PaymentCaptured", now)))
+    captured = await save_with_messages(deps, captured, (topic, billing_event(captured, "PaymentCaptured", now)))
     from shared.services.invoicing import issue_session_invoice
 
     return await issue_session_invoice(deps, session, captured)
@@ -457,7 +462,7 @@ async def _capture_hold(deps: Deps, payment: SessionPayment, due: int) -> Sessio
             received = 0
         else:
             raise exc
-    return await _store(deps, payment.model_copy(update={"captured_minor": received}))
+    return await save_with_messages(deps, payment.model_copy(update={"captured_minor": received}))
 
 
 async def _top_up(deps: Deps, session: ChargingSession, payment: SessionPayment, due: int) -> SessionPayment:
@@ -495,8 +500,8 @@ async def _top_up(deps: Deps, session: ChargingSession, payment: SessionPayment,
             raise
         # below the card network's minimum charge: the provider carries the few cents over the hold
         log.info("top-up of %s below the minimum charge: %d written off", session.id, rest)
-        return await _store(deps, payment.model_copy(update={"written_off_minor": rest}))
-    return await _store(
+        return await save_with_messages(deps, payment.model_copy(update={"written_off_minor": rest}))
+    return await save_with_messages(
         deps,
         payment.model_copy(
             update={
@@ -533,7 +538,7 @@ async def _failed(deps: Deps, payment: SessionPayment, exc: PaymentDeclined | Pa
         )
     for _ in range(_ATTEMPTS):
         try:
-            return await _store(deps, failed, *messages)
+            return await save_with_messages(deps, failed, *messages)
         except PreconditionFailed:
             fresh = await repo.find_payment(deps.store, payment.user_id, payment.session_id)
             if fresh is None or fresh.settled:
@@ -558,7 +563,7 @@ async def attach_invoice(deps: Deps, payment: SessionPayment, invoice: InvoiceRe
             invoiceNumber=invoice.number, total=format(invoice.total_incl_vat or 0, "f"),
         )  # fmt: skip
         try:
-            return await _store(deps, named, (topic, event))
+            return await save_with_messages(deps, named, (topic, event))
         except PreconditionFailed:
             fresh = await repo.find_payment(deps.store, payment.user_id, payment.session_id)
             if fresh is None:

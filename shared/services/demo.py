@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from shared.domain.charger_api import ChargerCreate
 from shared.domain.errors import Conflict
+from shared.domain.invoices import PostalAddress
+from shared.domain.payment_methods import CardFormEntry
 from shared.domain.principal import Principal
 from shared.domain.promotions import FeaturedPeriod
 from shared.domain.station_api import StationCreate
@@ -23,6 +25,7 @@ from shared.repositories.users import find_by_email, get_user
 from shared.services import chargers, promotions, providers, station_prices, stations, tariffs
 from shared.services.accounts import register_user
 from shared.services.demo_network import DemoProvider, DemoStation, demo_network
+from shared.services.payment_methods import add_test_card, card_form, list_cards
 from shared.services.rfid_tags import add_tag
 
 if TYPE_CHECKING:
@@ -77,6 +80,7 @@ async def _provider(deps: Deps, demo: DemoProvider, admin_id: str) -> Principal 
         country="DE",
         currency="EUR",
         support_email=demo.admin_email,
+        billing_address=PostalAddress(lines=("Demo-Allee 1",), postal_code="10115", city="Berlin", country="DE"),
     )
     application = await providers.apply(cmd, user_id=user_id, store=deps.store, clock=deps.clock)
     await providers.approve(application.id, admin_id=admin_id, store=deps.store, clock=deps.clock)
@@ -120,12 +124,26 @@ async def _station(deps: Deps, who: Principal, demo: DemoStation, tariff_id: str
     return station.id
 
 
+async def _demo_card(deps: Deps, driver_id: str) -> None:
+    """Stripe's test Visa on the demo driver's account, where the payment simulator runs: starts need a card."""
+    form = card_form(deps.payments)
+    if form is None:
+        return
+    store, payments, clock = deps.store, deps.payments, deps.clock
+    if await list_cards(driver_id, store=store, payments=payments, clock=clock):
+        return
+    driver = (await get_user(store, driver_id)).principal()
+    entry = CardFormEntry(number="4242424242424242", exp_month=12, exp_year=clock.now().year + 5, cvc="123")
+    await add_test_card(driver, entry, form=form, store=store, payments=payments, clock=clock)
+
+
 async def seed_demo_data(deps: Deps) -> None:
     driver_id = await _account(deps, DEMO_DRIVER_EMAIL, DEMO_DRIVER_PASSWORD, "Demo Driver")
     try:
         await add_tag(deps.store, deps.clock, driver_id, RfidTagCreate(id_tag=DEMO_ID_TAG, label="Demo card"))
     except Conflict:
         pass
+    await _demo_card(deps, driver_id)
     admin = await find_by_email(deps.store, email_key(deps.settings.admin_email))
     if admin is None:
         log.warning("demo network skipped: no ADMIN_EMAIL account to approve the providers")

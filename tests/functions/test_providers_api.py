@@ -481,3 +481,28 @@ class TestTenancy:
                 assert answer.status == status, (name, who, answer.json)
         for name in ("apply_for_provider", "accept_staff_invite"):
             assert (await functions(name, "POST", body={"token": "x"})).status == 401
+
+
+class TestBillingAddress:
+    ADDRESS = {"lines": ["Musterstraße 1"], "postalCode": "10115", "city": "Berlin", "country": "DE"}
+
+    async def test_the_address_given_at_application_is_the_providers_and_patchable(self, functions):
+        tokens = await account(functions, "addr@example.com")
+        application = await apply(functions, tokens["accessToken"], billingAddress=self.ADDRESS)
+        assert application.status == 201, application.json
+        approved = await decide(functions, await admin(functions), application.json["id"])
+        provider_id = approved.json["providerId"]
+        fresh = await functions("refresh_tokens", "POST", body={"refreshToken": tokens["refreshToken"]})
+        owner, route = fresh.json["accessToken"], {"providerId": provider_id}
+        read = await functions("read_provider", token=owner, route=route)
+        assert read.json["billingAddress"] == self.ADDRESS
+        moved = {**self.ADDRESS, "lines": ["Neue Straße 2", "Hinterhaus"], "postalCode": "10117"}
+        ok = await functions("update_provider", "PATCH", token=owner, route=route, body={"billingAddress": moved})
+        assert ok.status == 200 and ok.json["billingAddress"] == moved
+        bad = await functions(
+            "update_provider", "PATCH", token=owner, route=route, body={"billingAddress": {**moved, "city": ""}}
+        )
+        assert bad.status == 422
+        cleared = await functions("update_provider", "PATCH", token=owner, route=route, body={"billingAddress": None})
+        assert cleared.status == 422  # an address can be changed, not removed
+        assert (await functions("read_provider", token=owner, route=route)).json["billingAddress"] == moved
