@@ -53,8 +53,8 @@ CONTAINERS: dict[str, ContainerSpec] = {
             "payments",
             "userId",
             indexed_fields=(
-                *("type", "status", "providerId", "stationId", "createdAt", "stoppedAt", "nextAttemptAt"),
-                *("holdIntentId", "topupIntentId", "hasPendingEvents"),
+                *("type", "status", "providerId", "stationId", "createdAt", "updatedAt", "stoppedAt", "nextAttemptAt"),
+                *("holdIntentId", "topupIntentId", "hasPendingEvents", "hasOpenRefunds"),
             ),
         ),
         ContainerSpec("reviews", "stationId"),

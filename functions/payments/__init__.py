@@ -8,4 +8,4 @@ bp = func.Blueprint()
 api = Api(bp, tag="payments")
 
 # Imported for their registrations on ``bp``; they import ``api`` from here.
-from functions.payments import billing, payment_methods  # noqa: E402,F401
+from functions.payments import billing, invoices, payment_methods, payments, statements, webhooks  # noqa: E402,F401

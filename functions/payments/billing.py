@@ -36,5 +36,5 @@ async def billing_session_events(msg: func.ServiceBusMessage) -> None:
 async def billing_jobs(timer: func.TimerRequest) -> None:
     deps = await bootstrap.ready()
     run = await run_billing_jobs(deps)
-    if run.retried or run.released or run.settled or run.flushed:
+    if run.retried or run.released or run.settled or run.refunds or run.flushed:
         log.info("billing jobs: %s", run)

@@ -26,7 +26,7 @@ from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any, Literal
 
-from pydantic import Field, field_serializer
+from pydantic import Field, computed_field, field_serializer
 
 from shared.domain.model import ApiModel
 from shared.domain.payments import from_minor, to_minor
@@ -36,6 +36,7 @@ from shared.domain.sessions import sortable_time
 __all__ = [
     "HoldPolicy",
     "PaymentStatus",
+    "RefundDraw",
     "RefundRecord",
     "SessionPayment",
     "hold_limits",
@@ -51,14 +52,25 @@ def payment_id_for(session_id: str) -> str:
     return f"pay_{session_id}"
 
 
+class RefundDraw(ApiModel):
+    """What a refund takes from one intent, fixed when the refund is reserved (replays repeat it exactly)."""
+
+    source: Literal["hold", "topup"]
+    intent_id: str
+    amount_minor: int
+
+
 class RefundRecord(ApiModel):
     id: str  # ours: ref_<hex>, the credit note's key
+    parts: list[RefundDraw] = Field(default_factory=list)  # empty: recorded from the gateway (a dashboard refund)
+    error: str | None = None  # why the gateway refused (part of) it
     gateway_refund_ids: list[str] = Field(default_factory=list)  # one per intent it drew from
     amount_minor: int
     reason: str
     by: str  # user id of the provider's staff or admin who asked
-    at: datetime
+    at: datetime  # asked for
     status: str = "succeeded"
+    succeeded_at: datetime | None = None  # when the gateway confirmed it: the month a statement counts it in
     credit_note_id: str | None = None
 
 
@@ -81,6 +93,7 @@ class SessionPayment(ApiModel):
     hold_incrementable: bool = False
     # the settlement
     due_minor: int | None = None  # what the session costs, once it stopped
+    vat_minor: int = 0  # the VAT within due_minor
     captured_minor: int = 0  # taken from the hold
     topup_intent_id: str | None = None
     topped_up_minor: int = 0  # charged on top of the hold (or the whole amount, with no hold)
@@ -101,9 +114,16 @@ class SessionPayment(ApiModel):
     has_pending_events: bool = False
     etag: str | None = Field(default=None, alias="_etag", exclude=True)
 
-    @field_serializer("created_at", "next_attempt_at", "stopped_at")
+    @field_serializer("created_at", "updated_at", "next_attempt_at", "stopped_at")
     def _sortable(self, at: datetime | None) -> str | None:
         return None if at is None else sortable_time(at)  # the timers and statements compare them as strings
+
+    @computed_field  # type: ignore[prop-decorator]  # stored: the billing timer finds the records to finish by it
+    @property
+    def has_open_refunds(self) -> bool:
+        return any(
+            r.status == "pending" or (r.status == "succeeded" and r.credit_note_id is None) for r in self.refunds
+        )
 
     @property
     def collected_minor(self) -> int:

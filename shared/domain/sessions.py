@@ -18,9 +18,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import Field, field_serializer, model_validator
+from pydantic import Field, field_serializer, field_validator, model_validator
 
 from shared.domain.model import ApiModel, InputModel
+from shared.domain.pricing import Discount
 
 __all__ = [
     "ANOMALY_LIMIT",
@@ -74,6 +75,12 @@ class SessionStart(InputModel):
     station_id: str = Field(min_length=1, max_length=64)
     connector_key: str = Field(min_length=3, max_length=64, description="<chargerId>/<connectorId>")
     caps: SessionCaps = Field(default_factory=SessionCaps)
+    promo_code: str | None = Field(default=None, min_length=4, max_length=20, description="the provider's promo code")
+
+    @field_validator("promo_code", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _key_shape(self) -> SessionStart:
@@ -81,6 +88,18 @@ class SessionStart(InputModel):
         if not charger or not connector.isdigit():
             raise ValueError("connectorKey is <chargerId>/<connectorId>")
         return self
+
+
+class SessionDiscount(ApiModel):
+    """A promo code's terms as they were when the session started: every price of the session applies them."""
+
+    code: str
+    kind: Literal["percent", "fixed"]
+    percent: Decimal | None = None
+    amount_incl_vat: Decimal | None = None
+
+    def pricing(self) -> Discount:
+        return Discount(self.code, self.kind, self.percent, self.amount_incl_vat)
 
 
 class SessionAnomaly(ApiModel):
@@ -112,6 +131,7 @@ class ChargingSession(ApiModel):
     tariff_id: str | None = None
     tariff_version: int | None = None
     currency: str | None = None
+    discount: SessionDiscount | None = None  # the promo code redeemed at the start
     transaction_id: int | None = None
     start_key: str | None = None  # what identifies the charger's StartTransaction, for its retries
     start_command_id: str | None = None
@@ -285,6 +305,7 @@ class SessionView(ApiModel):
     cost: Money | None
     tariff_id: str | None
     tariff_version: int | None
+    discount: SessionDiscount | None = None
     cap_reached: str | None
     stop_requested_at: datetime | None
     stop_reason: str | None

@@ -23,6 +23,16 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
 
+    @classmethod
+    def redirect(cls, url: str, *, status: int = 302, headers: dict[str, str] | None = None) -> Reply:
+        """No body, ``Location: url`` (a signed download link, a moved resource)."""
+        return cls(None, status=status, headers={"Location": url, **(headers or {})})
+
+    @classmethod
+    def binary(cls, data: bytes, content_type: str, *, headers: dict[str, str] | None = None) -> Reply:
+        """Bytes sent as they are under their own content type (a PDF, a CSV), never JSON-encoded."""
+        return cls(data, content_type=content_type, headers=dict(headers or {}))
+
 
 def to_json(value: Any) -> bytes:
     if isinstance(value, BaseModel):

@@ -20,6 +20,7 @@ __all__ = [
     "holds_older_than",
     "query_payments",
     "save_payment",
+    "with_open_refunds",
     "with_pending_events",
 ]
 
@@ -81,6 +82,12 @@ async def holds_older_than(store: DocumentStore, before: datetime, *, limit: int
 
 async def with_pending_events(store: DocumentStore, *, limit: int = 100) -> list[SessionPayment]:
     where = (Filter("type", "eq", "payment"), Filter("hasPendingEvents", "eq", True))
+    page = await store.query(C, Query(where, limit=limit))
+    return [SessionPayment.model_validate(d) for d in page.items]
+
+
+async def with_open_refunds(store: DocumentStore, *, limit: int = 100) -> list[SessionPayment]:
+    where = (Filter("type", "eq", "payment"), Filter("hasOpenRefunds", "eq", True))
     page = await store.query(C, Query(where, limit=limit))
     return [SessionPayment.model_validate(d) for d in page.items]
 

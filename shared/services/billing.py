@@ -22,6 +22,7 @@ crash between the gateway's answer and our write never takes money twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -216,7 +217,7 @@ async def place_hold(
             card_brand=card.brand,
             card_last4=card.last4,
             hold_minor=hold_minor,
-            promo_code=None,
+            promo_code=None if session.discount is None else session.discount.code,
             created_at=now,
             updated_at=now,
         ),
@@ -297,9 +298,14 @@ async def release_hold(deps: Deps, payment: SessionPayment, reason: str) -> Sess
     now = deps.clock.now()
     released = payment.model_copy(update={"status": "released", "due_minor": 0, "settled_at": now, "last_error": None})
     topic = deps.settings.billing_events_topic
-    return await save_with_messages(
+    stored = await save_with_messages(
         deps, released, (topic, billing_event(released, "PaymentReleased", now, reason=reason))
     )
+    if payment.promo_code is not None:  # nothing bought: the promo code's use is given back
+        from shared.services.promo_redemptions import give_back
+
+        await give_back(deps, payment.provider_id, payment.promo_code)
+    return stored
 
 
 async def raise_hold_if_near(deps: Deps, session: ChargingSession, running_total: Decimal) -> ChargingSession:
@@ -361,6 +367,12 @@ async def raise_hold_if_near(deps: Deps, session: ChargingSession, running_total
 # ---- settling ----------------------------------------------------------------------------------
 
 
+def _vat_minor(session: ChargingSession) -> int:
+    if session.cost_total is None or session.cost_excl_vat is None or session.currency is None:
+        return 0
+    return to_minor(session.cost_total - session.cost_excl_vat, session.currency)
+
+
 def amount_due(deps: Deps, session: ChargingSession) -> int:
     """What the stopped session costs in minor units: nothing for a failed start, for less than the
     minimum energy, or for a session without a price."""
@@ -398,7 +410,19 @@ async def _new_record(deps: Deps, session: ChargingSession) -> SessionPayment | 
 
 
 async def settle(deps: Deps, session_id: str) -> SessionPayment | None:
-    """Take what the stopped session costs (idempotent; the retry timer calls it again after a refusal)."""
+    """Take what the stopped session costs (idempotent; the retry timer calls it again after a refusal).
+
+    Two settlers of one session (the consumer and a webhook, say) meet on the record's ETag: the loser
+    starts over from what the winner wrote, and the gateway's idempotency keys make its calls replays."""
+    for _ in range(3):
+        try:
+            return await _settle(deps, session_id)
+        except PreconditionFailed:
+            continue
+    return await _settle(deps, session_id)
+
+
+async def _settle(deps: Deps, session_id: str) -> SessionPayment | None:
     session = await session_repo.find_session(deps.store, session_id)
     if session is None or session.live or session.user_id is None:
         return None
@@ -420,7 +444,12 @@ async def settle(deps: Deps, session_id: str) -> SessionPayment | None:
 async def _collect(deps: Deps, session: ChargingSession, payment: SessionPayment, due: int) -> SessionPayment:
     now = deps.clock.now()
     if payment.due_minor is None:
-        stopped = {"due_minor": due, "stopped_at": session.stopped_at, "energy_wh": session.energy_wh}
+        stopped = {
+            "due_minor": due,
+            "stopped_at": session.stopped_at,
+            "energy_wh": session.energy_wh,
+            "vat_minor": _vat_minor(session),
+        }
         payment = await save_with_messages(deps, payment.model_copy(update=stopped))
     try:
         payment = await _capture_hold(deps, payment, due)
@@ -470,6 +499,13 @@ async def _top_up(deps: Deps, session: ChargingSession, payment: SessionPayment,
     rest = due - payment.captured_minor - payment.topped_up_minor - payment.written_off_minor
     if rest <= 0:
         return payment
+    if payment.topup_intent_id is not None and payment.topped_up_minor == 0:  # made, not counted: how did it end?
+        earlier = await deps.payments.retrieve_payment_intent(payment.topup_intent_id)
+        if earlier.status == "processing":
+            raise PaymentGatewayError("The top-up is still processing.", code="payment_processing", retryable=True)
+        if earlier.status == "succeeded" and earlier.amount_received_minor > 0:
+            counted = payment.topped_up_minor + earlier.amount_received_minor
+            return await save_with_messages(deps, payment.model_copy(update={"topped_up_minor": counted}))
     customer, method = payment.customer_id, payment.payment_method_id
     if customer is None or method is None or payment.attempts > 0:  # a retry takes the driver's current default
         found = await default_card(payment.user_id, store=deps.store, payments=deps.payments, clock=deps.clock)
@@ -501,6 +537,9 @@ async def _top_up(deps: Deps, session: ChargingSession, payment: SessionPayment,
         # below the card network's minimum charge: the provider carries the few cents over the hold
         log.info("top-up of %s below the minimum charge: %d written off", session.id, rest)
         return await save_with_messages(deps, payment.model_copy(update={"written_off_minor": rest}))
+    if intent.status != "succeeded":  # e.g. processing: counted once it succeeded (the retry looks it up)
+        await save_with_messages(deps, payment.model_copy(update={"topup_intent_id": intent.id}))
+        raise PaymentGatewayError(f"The top-up is {intent.status}.", code="payment_processing", retryable=True)
     return await save_with_messages(
         deps,
         payment.model_copy(
@@ -608,30 +647,49 @@ class BillingRun:
     retried: int = 0
     released: int = 0
     settled: int = 0
+    refunds: int = 0
     flushed: int = 0
 
 
 async def run_billing_jobs(deps: Deps, *, limit: int = 100) -> BillingRun:
     """The billing timer: retry failed collections whose time has come; close holds whose session never
     started (or whose stop was never billed: a lost message); publish what an outbox kept."""
+    from shared.services.refunds import complete_refunds
+
     run = BillingRun()
     now = deps.clock.now()
     for payment in await repo.due_for_retry(deps.store, now, limit=limit):
-        await settle(deps, payment.session_id)
-        run.retried += 1
+        if await _job(payment, "retry", settle(deps, payment.session_id)):
+            run.retried += 1
     grace = timedelta(seconds=deps.settings.session_start_timeout_seconds + deps.settings.ocpp_command_timeout_seconds)
     for payment in await repo.holds_older_than(deps.store, now - grace, limit=limit):
         session = await session_repo.find_session(deps.store, payment.session_id)
         if session is None:  # the start died between the hold and the session: give the money back
-            await release_hold(deps, await _recover_hold(deps, payment), "never_started")
-            run.released += 1
-        elif not session.live:
-            await settle(deps, session.id)
+            if await _job(payment, "release", _release_lost(deps, payment)):
+                run.released += 1
+        elif not session.live and await _job(payment, "settle", settle(deps, session.id)):
             run.settled += 1
+    for payment in await repo.with_open_refunds(deps.store, limit=limit):
+        if await _job(payment, "refunds", complete_refunds(deps, payment)):
+            run.refunds += 1
     for payment in await repo.with_pending_events(deps.store, limit=limit):
-        await flush_billing_events(deps, payment)
-        run.flushed += 1
+        if await _job(payment, "outbox", flush_billing_events(deps, payment)):
+            run.flushed += 1
     return run
+
+
+async def _job(payment: SessionPayment, what: str, work: Awaitable[object]) -> bool:
+    """One record's job: a failure is logged and left for the next run, never stops the others."""
+    try:
+        await work
+    except Exception:  # noqa: BLE001 - the next run tries again
+        log.warning("billing job %s of %s failed; next run retries", what, payment.id, exc_info=True)
+        return False
+    return True
+
+
+async def _release_lost(deps: Deps, payment: SessionPayment) -> SessionPayment:
+    return await release_hold(deps, await _recover_hold(deps, payment), "never_started")
 
 
 async def _recover_hold(deps: Deps, payment: SessionPayment) -> SessionPayment:

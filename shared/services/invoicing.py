@@ -51,6 +51,7 @@ __all__ = [
     "invoice_prefix",
     "issue_session_invoice",
     "number_settler",
+    "numbered_draft",
     "store_documents",
 ]
 
@@ -75,7 +76,7 @@ def _round(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-minor_unit(currency)), ROUND_HALF_UP)
 
 
-def invoice_lines(cost: Cost, language: str) -> tuple[list[InvoiceLine], list[VatLine]]:
+def invoice_lines(cost: Cost, language: str, promo_code: str | None = None) -> tuple[list[InvoiceLine], list[VatLine]]:
     """The cost as invoice lines and a VAT breakdown adding up to exactly ``cost.excl_vat`` and ``cost.vat``."""
     words = _DESCRIPTIONS.get(language, _DESCRIPTIONS["en"])
     currency = cost.currency
@@ -84,7 +85,9 @@ def invoice_lines(cost: Cost, language: str) -> tuple[list[InvoiceLine], list[Va
         dimension = str(priced.dimension)
         lines.append(
             InvoiceLine(
-                description=words.get(dimension, dimension.title()),
+                description=f"{words['DISCOUNT']} {promo_code}"
+                if dimension == "DISCOUNT" and promo_code
+                else words.get(dimension, dimension.title()),
                 quantity=priced.quantity.normalize() if priced.quantity else Decimal(0),
                 unit=_UNITS.get(dimension, "item"),
                 unit_price_excl_vat=priced.unit_price,
@@ -181,6 +184,11 @@ async def _numbered(deps: Deps, record: InvoiceRecord, prefix: str) -> InvoiceRe
     return fresh
 
 
+async def numbered_draft(deps: Deps, record: InvoiceRecord, prefix: str) -> InvoiceRecord:
+    """The draft ``record`` created (or found again: a retry) and numbered from its provider's sequence."""
+    return await _numbered(deps, await _draft(deps, record), prefix)
+
+
 async def store_documents(deps: Deps, record: InvoiceRecord, doc: InvoiceDocument) -> InvoiceRecord:
     """Render and store the HTML and PDF, then mark the record issued (idempotent)."""
     base = f"{record.provider_id}/{doc.issue_date.year}/{doc.number}"
@@ -247,7 +255,7 @@ async def issue_session_invoice(deps: Deps, session: ChargingSession, payment: S
     record = await _numbered(deps, record, prefix)
     if record.status != "issued":
         assert record.number is not None
-        lines, vat = invoice_lines(cost, record.language)
+        lines, vat = invoice_lines(cost, record.language, None if session.discount is None else session.discount.code)
         doc = InvoiceDocument(
             number=record.number,
             issue_date=record.created_at.date(),  # the draft's: a retry on a later day keeps it

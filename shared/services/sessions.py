@@ -45,7 +45,7 @@ from shared.ports.store import DocumentConflict, DocumentStore, Filter, Precondi
 from shared.repositories import sessions as repo
 from shared.repositories.stations import get_station
 from shared.repositories.tariffs import get_tariff_version
-from shared.services import billing
+from shared.services import billing, promo_redemptions
 from shared.services.app_tags import ensure_app_tag
 from shared.services.charger_commands import CommandAction, CommandRecord, on_outcome, send_command
 from shared.services.events import publish_session_event, session_event
@@ -254,6 +254,12 @@ async def start_from_app(deps: Deps, who: Principal | None, cmd: SessionStart) -
     if status is ConnectorStatus.RESERVED and reservation_id is None:
         raise Conflict("This connector is reserved at the charger.", code="connector_reserved")
     id_tag = await ensure_app_tag(deps.store, deps.clock, user.user_id)
+    discount = None
+    if cmd.promo_code is not None:
+        discount = await promo_redemptions.redeem(
+            deps, station.provider_id, cmd.promo_code,
+            station_id=station.id, user_id=user.user_id, currency=tariff.currency, now=now,
+        )  # fmt: skip
     session = ChargingSession(
         id=session_id_for(station.id, uuid.uuid4().hex[:16]),
         station_id=station.id,
@@ -273,11 +279,17 @@ async def start_from_app(deps: Deps, who: Principal | None, cmd: SessionStart) -
         tariff_id=tariff.tariff_id,
         tariff_version=tariff.version,
         currency=tariff.currency,
+        discount=discount,
         requested_at=now,
         updated_at=now,
     )
     # The hold comes first: a refused card refuses the start before the connector or the charger is involved.
-    session, payment = await billing.place_hold(deps, user, session, tariff)
+    try:
+        session, payment = await billing.place_hold(deps, user, session, tariff)
+    except Exception:
+        if discount is not None:
+            await promo_redemptions.give_back(deps, station.provider_id, discount.code)
+        raise
     try:
         if not await claim_connector(deps, station.id, connector.key, session.id, force=False):
             raise Conflict("Someone is already charging at this connector.", code="connector_busy")
@@ -419,7 +431,11 @@ def running_cost(session: ChargingSession, terms: TariffVersion | None, now: dat
     if terms is None or session.started_at is None:
         return None
     return price_session(
-        terms, usage_periods(session, now), time_zone=session.time_zone, session_start=session.started_at
+        terms,
+        usage_periods(session, now),
+        time_zone=session.time_zone,
+        session_start=session.started_at,
+        discount=None if session.discount is None else session.discount.pricing(),
     )
 
 
@@ -565,6 +581,7 @@ def view(
         cost=cost,
         tariff_id=live.tariff_id,
         tariff_version=live.tariff_version,
+        discount=live.discount,
         cap_reached=live.cap_reached,
         stop_requested_at=live.stop_requested_at,
         stop_reason=live.stop_reason,

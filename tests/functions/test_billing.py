@@ -6,6 +6,8 @@ So a start without caps holds 120 minutes at 22 kW: 44 kWh x 0.40 = 17.60 + 19 %
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -144,6 +146,7 @@ class TestSettle:
         assert (payment.status, payment.due_minor, payment.captured_minor, payment.topped_up_minor) == (
             "captured", 500, 500, 0,
         )  # fmt: skip
+        assert (payment.vat_minor, payment.energy_wh) == (80, 10500)  # for the provider's statement
         intent = await site.deps.payments.retrieve_payment_intent(payment.hold_intent_id or "")
         assert (intent.status, intent.amount_received_minor, intent.amount_capturable_minor) == ("succeeded", 500, 0)
         invoice = await find_invoice(site.deps, payment.invoice_id or "", site.team.id)
@@ -345,3 +348,101 @@ async def test_the_timer_releases_a_hold_whose_session_was_never_written(
     assert released is not None and released.status == "released"
     intent = await deps.payments.retrieve_payment_intent(released.hold_intent_id or "")
     assert intent.status == "canceled"
+
+
+async def promo(site: Site, code: str, **terms: Any) -> None:
+    now = site.deps.clock.now()
+    body = {"code": code, "kind": "percent", "percent": 50, "validFrom": (now - timedelta(days=1)).isoformat(),
+            "validUntil": (now + timedelta(days=30)).isoformat(), **terms}  # fmt: skip
+    made = await site.functions(
+        "create_promo_code", "POST", token=site.team.admin.token, route={"providerId": site.team.id}, body=body
+    )
+    assert made.status == 201, made.json
+
+
+async def uses(site: Site, code: str) -> int:
+    from shared.repositories.promotions import get_promo
+
+    return (await get_promo(site.deps.store, site.team.id, code)).uses
+
+
+class TestPromoCodes:
+    async def test_a_percent_code_halves_the_price_and_the_invoice_shows_it(self, site: Site, clock: FakeClock) -> None:
+        await promo(site, "HALF-OFF")
+        started = await site.functions(
+            "start_session", "POST", token=site.tok,
+            body={"stationId": site.station_id, "connectorKey": site.key(1), "promoCode": "half-off"},
+        )  # fmt: skip
+        assert started.status == 201, started.json
+        assert started.json["discount"] == {
+            "code": "HALF-OFF",
+            "kind": "percent",
+            "percent": "50",
+            "amountInclVat": None,
+        }
+        assert await uses(site, "HALF-OFF") == 1
+        await site.answer("RemoteStartTransaction", {"status": "Accepted"})
+        tx = await site.start(app_id_tag(site.driver.user_id), 1000)
+        clock.advance(minutes=60)
+        await site.meter(tx, 11500)
+        assert (await site.session(started.json["id"])).json["cost"] == {"amount": "2.50", "currency": "EUR"}
+        await site.stop(tx, 11500)  # 10.5 kWh: 5.00 EUR, half of it
+        payment = await billing.settle(site.deps, started.json["id"])
+        assert payment is not None and (payment.collected_minor, payment.promo_code) == (250, "HALF-OFF")
+        invoice = await find_invoice(site.deps, payment.invoice_id or "", site.team.id)
+        assert invoice is not None and invoice.document is not None
+        lines = [(x.description, str(x.amount_excl_vat)) for x in invoice.document.lines]
+        assert lines == [("Energy", "4.20"), ("Discount HALF-OFF", "-2.10")]
+        assert (str(invoice.total_excl_vat), str(invoice.total_vat), str(invoice.total_incl_vat)) == (
+            "2.10", "0.40", "2.50",
+        )  # fmt: skip
+
+    async def test_refusals_are_422_with_their_code_and_hold_nothing(self, site: Site) -> None:
+        await promo(site, "ONCE", maxUses=1)
+        body = {"stationId": site.station_id, "connectorKey": site.key(1)}
+        unknown = await site.functions("start_session", "POST", token=site.tok, body={**body, "promoCode": "NOPE1"})
+        assert (unknown.status, unknown.json["code"]) == (422, "promo_not_found")
+        first = await site.functions("start_session", "POST", token=site.tok, body={**body, "promoCode": "ONCE"})
+        assert first.status == 201
+        other = await driver(site.deps, "promo-other@example.com")
+        second = await site.functions(
+            "start_session", "POST", token=other.token,
+            body={**body, "connectorKey": site.key(2), "promoCode": "ONCE"},
+        )  # fmt: skip
+        assert (second.status, second.json["code"]) == (422, "promo_used_up")
+        from shared.repositories.payments import query_payments
+
+        assert (await query_payments(site.deps.store, (), user_id=other.user_id))[0] == []  # no hold was taken
+
+    async def test_a_failed_start_gives_the_use_back(self, site: Site) -> None:
+        await promo(site, "BACK-AGAIN", maxUses=1)
+        body = {"stationId": site.station_id, "connectorKey": site.key(1), "promoCode": "BACK-AGAIN"}
+        started = await site.functions("start_session", "POST", token=site.tok, body=body)
+        assert await uses(site, "BACK-AGAIN") == 1
+        await site.answer("RemoteStartTransaction", {"status": "Rejected"})
+        await billing.on_session_event(site.deps, await stopped_event(site, started.json["id"]))
+        assert await uses(site, "BACK-AGAIN") == 0
+        declined = await driver(site.deps, "promo-declined@example.com", card=DECLINED)
+        refused = await site.functions("start_session", "POST", token=declined.token, body=body)
+        assert refused.status == 402
+        assert await uses(site, "BACK-AGAIN") == 0  # a refused hold gives it back at once
+
+    async def test_concurrent_redemptions_never_exceed_max_uses(self, site: Site) -> None:
+        from shared.services.promo_redemptions import redeem
+
+        await promo(site, "FIRST-3", maxUses=3)
+        drivers = [f"usr_racer_{i}" for i in range(12)]
+
+        async def attempt(user_id: str) -> str:
+            try:
+                await redeem(
+                    site.deps, site.team.id, "FIRST-3", station_id=site.station_id, user_id=user_id,
+                    currency="EUR", now=site.deps.clock.now(),
+                )  # fmt: skip
+                return "ok"
+            except Exception as exc:  # noqa: BLE001 - the refusal's code is the result
+                return getattr(exc, "code", repr(exc))
+
+        results = await asyncio.gather(*(attempt(u) for u in drivers))
+        assert sorted(results) == ["ok"] * 3 + ["promo_used_up"] * 9
+        assert await uses(site, "FIRST-3") == 3

@@ -110,6 +110,8 @@ class TestEnergyOnly:
             "exclVat": "4.37",
             "vat": "0.83",
             "total": "5.20",
+            "discountExclVat": "0.00",
+            "discountInclVat": "0.00",
             "minPriceApplied": False,
             "maxPriceApplied": False,
         }
@@ -783,6 +785,35 @@ class TestRunsEqualPieces:
         priced = [(x.dimension, round(x.quantity * 60, 20), x.amount_excl_vat) for x in cost.lines if x.vat_rate == 19]
         assert priced[1:] == [(TIME, 40, D("4.00")), (PARKING, 12 * 60, D("28.80"))]
         assert amounts(cost) == ("40.93", "7.78", "48.71")
+
+    @pytest.mark.parametrize("gaps", [False, True])
+    def test_long_idle_stretches(self, gaps):
+        # 600 idle readings from 00:30 CEST without energy: the sweep adds alike ones up a stretch at a time
+        # (at most 256), stopping where the power or current changes. With ``gaps``, a 7-minute gap after
+        # every 97th reading (not billed), so 08:00 falls after 422 readings instead of 450.
+        t = terms(
+            element(component("PARKING_TIME", "1.20", vat="19"), maxPower=50, startTime="08:00", endTime="20:00"),
+            element(component("PARKING_TIME", "0.60", vat="19"), minCurrent=16),
+            element(component("ENERGY", "0.30", vat="19"), component("TIME", "1"), component("PARKING_TIME", "0.30")),
+        )
+        s, periods = utc(2026, 6, 12, 22, 30), []
+        for n in range(600):
+            if gaps and n and n % 97 == 0:
+                s += timedelta(minutes=7)
+            power = D(60) if 520 <= n < 560 else D(7) if 560 <= n < 580 else None
+            current = D(32) if 380 <= n < 420 else None
+            state = "charging" if 500 <= n < 510 else "idle"
+            periods.append(UsagePeriod(s, s + timedelta(minutes=1), D(0), state, power, current))
+            s += timedelta(minutes=1)
+        cost = assert_same(t, periods)
+        parking = sum((x.quantity * 60 for x in cost.lines if x.dimension is PARKING), D(0))
+        assert (line(cost, TIME).quantity * 60, parking.quantize(D(1))) == (10, 590)
+        # Before 08:00 0.30 an hour, 0.60 at 32 A (40 readings); from 08:00 1.20, 0.30 at 60 kW (40 readings,
+        # not under 50 kW; 7 kW is); 10 minutes charging at 1.00 an hour.
+        before = 422 if gaps else 450
+        minutes = (before - 40) * D("0.30") + 40 * D("0.60") + 40 * D("0.30") + (550 - before) * D("1.20") + 10
+        excl = sum((x.amount_excl_vat for x in cost.lines), D(0))
+        assert excl.quantize(D("1E-20")) == (minutes / 60).quantize(D("1E-20"))
 
     def test_prorated_energies_are_added_in_the_reference_order(self):
         # Each reading of 1,000 Wh is cut at 20:00 CEST 20 s in: 333.33... Wh (40 digits) at the day rate.
