@@ -31,7 +31,7 @@ from tests.charging_fixture import priced_station
 from tests.conftest import Functions, fast_hasher, make_settings
 from tests.e2e.test_two_hosts import free_port
 from tests.fakes import ShiftedClock
-from tests.providers_fixture import CHARGER_PASSWORD, Member, create_provider, driver
+from tests.providers_fixture import CHARGER_PASSWORD, Member, ProviderTeam, create_provider, driver
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -55,6 +55,7 @@ class World:
     station_id: str
     driver: Member
     other: Member
+    team: ProviderTeam
 
     @property
     def ocpp(self) -> str:
@@ -115,7 +116,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             LocalHost(function_app.app, settings, "127.0.0.1", port, poll=False, timers=False, ocpp=mount) as host,
             httpx.AsyncClient(base_url=host.url, timeout=WAIT) as http,
         ):
-            yield World(deps, clock, host, http, sid, member, other)
+            yield World(deps, clock, host, http, sid, member, other, team)
     finally:
         await bootstrap.close()
 
