@@ -446,3 +446,47 @@ class TestPromoCodes:
         results = await asyncio.gather(*(attempt(u) for u in drivers))
         assert sorted(results) == ["ok"] * 3 + ["promo_used_up"] * 9
         assert await uses(site, "FIRST-3") == 3
+
+
+async def test_a_top_up_still_processing_is_counted_once_it_succeeded_and_never_charged_again(
+    site: Site, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from shared.domain.users import RfidTagCreate
+    from shared.services.rfid_tags import add_tag
+
+    await add_tag(site.deps.store, clock, site.driver.user_id, RfidTagCreate(id_tag="CARD-S"))
+    tx = await site.start("CARD-S", meter_start=0)
+    [started] = await site.events("SessionStarted")
+    clock.advance(minutes=30)
+    await site.stop(tx, 5000)  # 2.38 EUR, no hold: one off-session charge
+    gateway = site.deps.payments
+    real_charge, real_retrieve = gateway.charge, gateway.retrieve_payment_intent
+    charges: list[str] = []
+
+    async def processing(**kwargs: Any) -> Any:
+        made = await real_charge(**kwargs)
+        charges.append(made.id)
+        return replace(made, status="processing", amount_received_minor=0)
+
+    monkeypatch.setattr(gateway, "charge", processing)
+    pending = await billing.settle(site.deps, started.body["sessionId"])
+    assert pending is not None and (pending.status, pending.topped_up_minor, pending.last_error) == (
+        "capture_failed", 0, "payment_processing: The top-up is processing.",
+    )  # fmt: skip
+    assert pending.topup_intent_id == charges[0]
+    assert await billing_events(site.deps, site.deps.settings.notifications_queue) == []  # nothing for the driver
+
+    async def still_processing(intent_id: str) -> Any:
+        return replace(await real_retrieve(intent_id), status="processing", amount_received_minor=0)
+
+    monkeypatch.setattr(gateway, "retrieve_payment_intent", still_processing)
+    clock.advance(seconds=site.deps.settings.billing_retry_base_seconds)
+    await billing.run_billing_jobs(site.deps)
+    monkeypatch.setattr(gateway, "retrieve_payment_intent", real_retrieve)
+    clock.advance(seconds=2 * site.deps.settings.billing_retry_base_seconds)
+    assert (await billing.run_billing_jobs(site.deps)).retried == 1
+    done = await find_payment(site.deps.store, site.driver.user_id, started.body["sessionId"])
+    assert done is not None and (done.status, done.topped_up_minor) == ("captured", 238)
+    assert len(charges) == 1  # the card was charged once

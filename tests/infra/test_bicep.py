@@ -678,3 +678,13 @@ def test_alerts_notify_an_action_group_only_when_an_email_is_given():
     log_actions = tree["variables"]["logAlertActions"]["value"]["actionGroups"]["operator"]["operands"]
     assert log_actions == {"condition": "notify", "true_value": ["actionGroupId"], "false_value": []}
     assert not resources_of_type(tree, "Microsoft.Authorization/roleAssignments")  # alerts need no role
+
+
+def test_disabled_functions_are_functions_of_the_app():
+    import function_app
+
+    names = {f.get_function_name() for f in function_app.app.get_functions()}
+    keys = [key.strip("'") for key in app_settings(parsed("functionapp"))]  # quoted in Bicep: it has dots
+    disabled = {key.split(".")[1] for key in keys if key.startswith("AzureWebJobs.") and key.endswith(".Disabled")}
+    assert disabled == {"payment_simulator_webhooks"}  # only the local simulator's delivery is off in Azure
+    assert disabled <= names

@@ -157,6 +157,8 @@ var appSettings = {
   STRIPE_PUBLISHABLE_KEY: stripePublishableKey
   STRIPE_MAX_NETWORK_RETRIES: '2'
   STRIPE_TIMEOUT_SECONDS: '30'
+  // the timer that hands the local payment simulator's events to the webhook handler has nothing to do here
+  'AzureWebJobs.payment_simulator_webhooks.Disabled': 'true'
   // billing: holds (in the currency's major unit), collection retries, the platform's commission
   BILLING_HOLD_DEFAULT_MINUTES: '120'
   BILLING_HOLD_MIN_AMOUNT: '10'
