@@ -2,7 +2,18 @@
 
 import azure.functions as func
 
-from functions import chargers, payments, providers, sessions, stations, system, users
+from functions import (
+    analytics,
+    chargers,
+    notifications,
+    payments,
+    providers,
+    reviews,
+    sessions,
+    stations,
+    system,
+    users,
+)
 from shared import telemetry
 
 telemetry.configure()  # Application Insights, only where a connection string is set (shared/telemetry.py)
@@ -16,3 +27,6 @@ app.register_functions(stations.bp)
 app.register_functions(chargers.bp)
 app.register_functions(sessions.bp)
 app.register_functions(payments.bp)
+app.register_functions(analytics.bp)
+app.register_functions(reviews.bp)
+app.register_functions(notifications.bp)
