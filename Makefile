@@ -8,7 +8,7 @@ UV_VERSION := 0.13.9
 HOST ?= 127.0.0.1
 PORT ?= 7071
 
-.PHONY: install run test lint typecheck bench clean
+.PHONY: install run test lint typecheck infra-check bench clean
 
 $(PY_STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -43,6 +43,14 @@ lint: install
 
 typecheck: install
 	$(PY) -m mypy shared functions local_host function_app.py simulator
+
+## infra-check: the Bicep tests; where the Bicep CLI exists also bicep build and lint
+infra-check: $(PY_STAMP)
+	$(PY) -m pytest -q tests/infra
+	@if command -v bicep >/dev/null 2>&1; then \
+	  bicep build infra/bicep/main.bicep --stdout >/dev/null && \
+	  for f in infra/bicep/main.bicep infra/bicep/modules/*.bicep; do bicep lint "$$f" || exit 1; done; \
+	else echo "bicep CLI not found: only the checks of tests/infra ran (see infra/bicep/README.md)"; fi
 
 bench: install
 	$(PY) bench/health_rps.py
