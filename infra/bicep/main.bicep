@@ -67,6 +67,12 @@ param demoData bool = false
 
 param keyVaultPurgeProtection bool = false
 
+@description('Where notification emails are stored at rest (Communication Services data location)')
+param emailDataLocation string = 'Europe'
+
+@description('Region of the Static Web App that serves the web app (a few regions only; content goes out via its CDN)')
+param staticWebAppLocation string = 'westeurope'
+
 @description('Email address alert notifications go to; empty: no action group (the alerts only show in the portal)')
 param alertEmailAddress string = ''
 
@@ -194,6 +200,30 @@ module webPubSub 'modules/webpubsub.bicep' = {
   }
 }
 
+// Email for notifications, sent with the app's identity
+module communication 'modules/communication.bicep' = {
+  name: 'communication'
+  scope: rg
+  params: {
+    communicationName: '${abbrs.communicationCommunicationServices}${resourceToken}'
+    emailServiceName: '${abbrs.communicationEmailServices}${resourceToken}'
+    tags: tags
+    principalId: identity.outputs.principalId
+    dataLocation: emailDataLocation
+  }
+}
+
+// The web app (web/), deployed by azd as the `web` service
+module staticWebApp 'modules/staticwebapp.bicep' = {
+  name: 'staticwebapp'
+  scope: rg
+  params: {
+    name: '${abbrs.webStaticSites}${resourceToken}'
+    location: staticWebAppLocation
+    tags: tags
+  }
+}
+
 module functionApp 'modules/functionapp.bicep' = {
   name: 'functionapp'
   scope: rg
@@ -222,6 +252,9 @@ module functionApp 'modules/functionapp.bicep' = {
     maxDeliveryCount: busMaxDeliveryCount
     webPubSubHostName: webPubSub.outputs.hostName
     webPubSubHubName: webPubSubHubName
+    corsAllowedOrigins: [
+      staticWebApp.outputs.uri
+    ]
     appEnvironment: appEnvironment
     jwtIssuer: jwtIssuer
     adminEmail: adminEmail
@@ -285,3 +318,6 @@ output SERVICEBUS_NAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output WEBPUBSUB_HOST_NAME string = webPubSub.outputs.hostName
 output WEBPUBSUB_HUB string = webPubSubHub.outputs.hubName
+output AZURE_COMMUNICATION_ENDPOINT string = communication.outputs.endpoint
+output MAIL_SENDER_ADDRESS string = communication.outputs.senderAddress
+output WEB_URI string = staticWebApp.outputs.uri

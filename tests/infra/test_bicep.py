@@ -32,6 +32,8 @@ MODULES = (
     "keyvault",
     "webpubsub",
     "webpubsub-hub",
+    "communication",
+    "staticwebapp",
     "functionapp",
     "workbook",
     "alerts",
@@ -84,6 +86,7 @@ COSMOS_DATA_CONTRIBUTOR = "00000000-0000-0000-0000-000000000002"
 # "Web PubSub Service Owner": despite the name a data-plane role (full access to the service's REST API:
 # send to and close connections), not the Azure "Owner" above, and with no control-plane rights.
 WEBPUBSUB_SERVICE_OWNER = "12cf5a90-567b-43ae-8102-96cf46c7d9b4"
+EMAIL_SERVICE_OWNER = "09976791-48a7-449e-bb21-39d1a415f350"  # Communication and Email Service Owner
 GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
@@ -688,3 +691,32 @@ def test_disabled_functions_are_functions_of_the_app():
     disabled = {key.split(".")[1] for key in keys if key.startswith("AzureWebJobs.") and key.endswith(".Disabled")}
     assert disabled == {"payment_simulator_webhooks"}  # only the local simulator's delivery is off in Azure
     assert disabled <= names
+
+
+def test_the_app_sends_email_through_communication_services_with_its_identity_only():
+    assert EMAIL_SERVICE_OWNER not in FORBIDDEN_ROLES
+    tree = parsed("communication")
+    (assignment,) = resources_of_type(tree, "Microsoft.Authorization/roleAssignments").values()
+    config = body(assignment)
+    (resource,) = resources_of_type(tree, "Microsoft.Communication/communicationServices")
+    assert config["scope"] == resource  # that resource only
+    assert tree["variables"]["emailSenderRoleId"]["value"] == EMAIL_SERVICE_OWNER
+    (acs,) = resources_of_type(tree, "Microsoft.Communication/communicationServices").values()
+    properties = body(acs)["properties"]
+    assert properties["disableLocalAuth"] is True  # no connection string can send
+    assert properties["linkedDomains"]
+    (domain,) = resources_of_type(tree, "Microsoft.Communication/emailServices/domains").values()
+    assert body(domain)["properties"]["domainManagement"] == "AzureManaged"
+    params = {name: m["config"]["params"] for name, m in parsed("main")["modules"].items()}
+    assert params["communication"]["principalId"] == params["cosmos"]["principalId"]  # the app's identity
+
+
+def test_the_web_app_is_a_static_web_app_the_api_allows_by_cors():
+    tree = parsed("staticwebapp")
+    (site,) = resources_of_type(tree, "Microsoft.Web/staticSites").values()
+    assert body(site)["sku"]["name"] == "skuName"
+    main = parsed("main")
+    params = {name: m["config"]["params"] for name, m in main["modules"].items()}
+    assert "staticWebApp" in str(params["functionApp"]["corsAllowedOrigins"])
+    outputs = set(main["outputs"])
+    assert {"WEB_URI", "AZURE_COMMUNICATION_ENDPOINT", "MAIL_SENDER_ADDRESS"} <= outputs

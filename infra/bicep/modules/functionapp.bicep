@@ -24,6 +24,8 @@ param notificationsQueueName string
 param maxDeliveryCount int
 param webPubSubHostName string
 param webPubSubHubName string
+@description('Origins allowed to call the API from a browser: the web app (Static Web App)')
+param corsAllowedOrigins array = []
 
 @allowed([
   'test'
@@ -77,6 +79,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
+      cors: {
+        allowedOrigins: corsAllowedOrigins
+        supportCredentials: false
+      }
     }
     functionAppConfig: {
       deployment: {
