@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from shared.ports.blobs import BlobStore
     from shared.ports.bus import EventBus
     from shared.ports.charger_link import ChargerLink
+    from shared.ports.mailer import Mailer
     from shared.ports.payments import PaymentGateway
     from shared.ports.store import DocumentStore
     from shared.services.tokens import TokenService
@@ -42,6 +43,7 @@ class Deps:
     link: ChargerLink
     payments: PaymentGateway
     blobs: BlobStore
+    mailer: Mailer
 
 
 _deps: Deps | None = None
@@ -140,6 +142,29 @@ def _blobs(settings: Settings, clock: Clock) -> BlobStore:
     return FolderBlobStore(settings.resolve_path(settings.blob_root))
 
 
+def _mailer(settings: Settings) -> Mailer:
+    if settings.mail_backend == "acs":
+        from shared.adapters.azure.acs_mailer import AcsMailer
+
+        return AcsMailer.from_endpoint(settings.acs_email_endpoint, settings.mail_sender)
+    if settings.mail_backend == "smtp":
+        from shared.adapters.smtp_mailer import SmtpMailer
+
+        return SmtpMailer(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.mail_sender,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            security=settings.smtp_security,
+        )
+    from shared.adapters.embedded.outbox_mailer import OutboxMailer
+
+    # beside the SQLite file by default (.data/outbox), so tests on temp files keep their mail there too
+    folder = settings.mail_outbox_dir or str(Path(settings.sqlite_path).parent / "outbox")
+    return OutboxMailer(settings.resolve_path(folder), settings.mail_sender)
+
+
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Deps:
     from argon2 import PasswordHasher
 
@@ -163,6 +188,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> De
         link=_link(settings),
         payments=_payments(settings, clock),
         blobs=_blobs(settings, clock),
+        mailer=_mailer(settings),
     )
 
 
@@ -198,4 +224,5 @@ async def close() -> None:
         await _deps.link.close()
         await _deps.payments.close()
         await _deps.blobs.close()
+        await _deps.mailer.close()
     reset()

@@ -137,6 +137,23 @@ class Settings(BaseSettings):
     invoice_font_dir: str = Field("", alias="INVOICE_FONT_DIR")
     invoice_link_ttl_seconds: int = Field(300, alias="INVOICE_LINK_TTL_SECONDS", ge=30, le=86400)
 
+    # Notifications (docs/notifications.md): email through the Mailer port, links back to the app
+    mail_backend: Literal["outbox", "smtp", "acs"] = Field("outbox", alias="MAIL_BACKEND")
+    mail_sender: str = Field("Watt's Up <no-reply@wattsup.local>", alias="MAIL_SENDER")
+    mail_outbox_dir: str = Field("", alias="MAIL_OUTBOX_DIR")  # empty: "outbox" beside SQLITE_PATH
+    smtp_host: str = Field("", alias="SMTP_HOST")
+    smtp_port: int = Field(587, alias="SMTP_PORT", ge=1, le=65535)
+    smtp_username: str = Field("", alias="SMTP_USERNAME")
+    smtp_password: str = Field("", alias="SMTP_PASSWORD")
+    smtp_security: Literal["starttls", "tls", "none"] = Field("starttls", alias="SMTP_SECURITY")
+    acs_email_endpoint: str = Field("", alias="ACS_EMAIL_ENDPOINT")
+    app_base_url: str = Field("http://127.0.0.1:7071", alias="APP_BASE_URL")
+    notifications_unsubscribe_secret: str = Field("", alias="NOTIFICATIONS_UNSUBSCRIBE_SECRET")  # empty: from JWT
+    notification_ttl_days: int = Field(90, alias="NOTIFICATION_TTL_DAYS", ge=1, le=3650)
+
+    # Meter samples (DESIGN section 11): raw samples expire, a downsampled history per session is kept
+    meter_sample_retention_days: int = Field(90, alias="METER_SAMPLE_RETENTION_DAYS", ge=1, le=3650)
+
     # Local host and demo data
     demo_data: bool = Field(False, alias="DEMO_DATA")
 
@@ -175,6 +192,10 @@ class Settings(BaseSettings):
             raise ValueError("BLOB_BACKEND=azure needs AZURE_STORAGE_ACCOUNT_URL (or AZURE_STORAGE_CONNECTION_STRING)")
         if self.storage_backend == "cosmos" and not self.cosmos_endpoint:
             raise ValueError("STORAGE_BACKEND=cosmos needs COSMOS_ENDPOINT")
+        if self.mail_backend == "smtp" and not self.smtp_host:
+            raise ValueError("MAIL_BACKEND=smtp needs SMTP_HOST")
+        if self.mail_backend == "acs" and not self.acs_email_endpoint:
+            raise ValueError("MAIL_BACKEND=acs needs ACS_EMAIL_ENDPOINT")
         if self.bus_backend == "servicebus" and not (self.servicebus_namespace or self.servicebus_connection_string):
             raise ValueError(
                 "BUS_BACKEND=servicebus needs ServiceBusConnection__fullyQualifiedNamespace "

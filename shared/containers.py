@@ -22,7 +22,7 @@ CONTAINERS: dict[str, ContainerSpec] = {
             "stations",
             "providerId",
             spatial_paths=("location",),
-            # the map search's filters and its ranking projection (location, featured window)
+            # the map search's filters and its ranking projection (location, featured window, reliability)
             indexed_fields=(
                 *("type", "lifecycle", "access", "providerActive"),
                 *("maxPowerKw", "energyPricePerKwh", "ratingAverage", "standards"),
@@ -57,7 +57,15 @@ CONTAINERS: dict[str, ContainerSpec] = {
                 *("holdIntentId", "topupIntentId", "hasPendingEvents", "hasOpenRefunds"),
             ),
         ),
-        ContainerSpec("reviews", "stationId"),
+        # reviews ("rev_<sessionId>"), each station's rating ("rating:<stationId>") and problem reports
+        ContainerSpec(
+            "reviews",
+            "stationId",
+            indexed_fields=(
+                *("type", "status", "providerId", "reviewId", "openReports", "hasPendingMessages"),
+                *("newestKey", "highKey", "lowKey", "reportedKey", "createdKey"),
+            ),
+        ),
         ContainerSpec("notifications", "userId", default_ttl=-1),
         ContainerSpec("counters", "id"),
         # commands sent to chargers, awaiting their reply (ChargerLink); they expire by their own ttl

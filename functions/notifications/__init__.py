@@ -8,3 +8,4 @@ bp = func.Blueprint()
 api = Api(bp, tag="notifications")
 
 # Imported for their registrations on ``bp``; they import ``api`` or ``bp`` from here.
+from functions.notifications import consumers, dead_letters, inbox  # noqa: E402,F401

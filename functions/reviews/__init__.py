@@ -8,3 +8,4 @@ bp = func.Blueprint()
 api = Api(bp, tag="reviews")
 
 # Imported for their registrations on ``bp``; they import ``api`` or ``bp`` from here.
+from functions.reviews import moderation, problems, reviews  # noqa: E402, F401

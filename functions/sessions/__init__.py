@@ -12,3 +12,6 @@ from functions.sessions import sessions, timers  # noqa: E402,F401
 
 # isort: split
 from functions.sessions import reservations  # noqa: E402,F401
+
+# isort: split
+from functions.sessions import meter_history, meter_samples  # noqa: E402,F401

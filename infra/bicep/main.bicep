@@ -255,6 +255,8 @@ module functionApp 'modules/functionapp.bicep' = {
     corsAllowedOrigins: [
       staticWebApp.outputs.uri
     ]
+    communicationEndpoint: communication.outputs.endpoint
+    mailSenderAddress: communication.outputs.senderAddress
     appEnvironment: appEnvironment
     jwtIssuer: jwtIssuer
     adminEmail: adminEmail

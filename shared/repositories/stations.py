@@ -8,7 +8,7 @@ read ``read_station``. Every write recomputes the derived fields.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from shared.domain.chargers import Charger
 from shared.domain.errors import Conflict, NotFound
@@ -18,6 +18,7 @@ from shared.repositories.chargers import station_chargers
 
 __all__ = [
     "add_station",
+    "change_station",
     "get_station",
     "list_provider_stations",
     "project_connectors",
@@ -66,6 +67,29 @@ async def save_station(store: DocumentStore, station: Station, etag: str | None)
     """Replace under ``etag`` (None: unconditionally); a stale one raises the store's ``PreconditionFailed``."""
     doc = station.with_derived().model_dump(mode="json")
     return Station.model_validate(await store.replace(C, doc, etag=etag))
+
+
+async def change_station(
+    store: DocumentStore,
+    provider_id: str,
+    station_id: str,
+    change: Callable[[Station], Awaitable[Station | None]],
+    *,
+    attempts: int = REBUILD_ATTEMPTS,
+) -> Station:
+    """Apply ``change`` (None: nothing to do) to the stored station under its ETag, re-read and retried on a
+    concurrent write. ``change`` reads what it derives from after the station read, so a value it writes is
+    never older than one a concurrent writer stored first (the reviews' rating, the suspect marks)."""
+    for _ in range(attempts):
+        station = await read_station(store, provider_id, station_id)
+        changed = await change(station)
+        if changed is None:
+            return station
+        try:
+            return await save_station(store, changed, etag=station.etag)
+        except PreconditionFailed:
+            continue
+    raise Conflict("The station kept changing; retry.", code="station_busy")
 
 
 async def list_provider_stations(

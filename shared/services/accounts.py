@@ -15,6 +15,7 @@ from shared.domain.users import PasswordChange, User, UserRegister, UserUpdate, 
 from shared.ports.clock import Clock
 from shared.ports.store import DocumentStore, PreconditionFailed
 from shared.repositories.users import add_user, find_by_email, get_user, save_user
+from shared.services import notification_events
 from shared.services.refresh_tokens import revoke_all_families
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ async def change_password(
         raise StaleVersion("The account changed meanwhile; try again.") from exc
     # Every signed-in device must sign in again with the new password.
     await revoke_all_families(store, user_id)
+    await notification_events.password_changed(saved)  # the security email (always sent)
     return saved
 
 

@@ -100,6 +100,9 @@ async def add_window(
         now = deps.clock.now()
         _check(station, window, now)
         if await _write(deps, station, [*station.maintenance, window], now):
+            from shared.services.notification_events import maintenance_planned
+
+            await maintenance_planned(deps, station, window)  # drivers with a reservation in it are told
             return window
     raise Conflict("The station kept changing; retry.", code="station_busy")
 

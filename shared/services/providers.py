@@ -28,6 +28,7 @@ from shared.repositories.providers import (
     save_provider,
 )
 from shared.repositories.users import get_user
+from shared.services import notification_events
 from shared.services.memberships import join_provider
 
 # The commands are re-exported: callers of these use cases build them from here.
@@ -96,6 +97,7 @@ async def approve(application_id: str, *, admin_id: str, store: DocumentStore, c
     # Each step from here is idempotent: a retry after a failure finishes the approval.
     await join_provider(application.applicant_user_id, provider_id, Role.PROVIDER_ADMIN, store=store, clock=clock)
     await add_provider(store, _provider_of(application, provider_id))
+    await notification_events.application_decided(application)  # the applicant hears the decision
     return application
 
 
@@ -105,7 +107,9 @@ async def reject(
     application = await _get_application(store, application_id)
     if application.status != "pending":
         raise _decided(application)
-    return await _decide(store, clock, application, status="rejected", decided_by=admin_id, reason=cmd.reason)
+    rejected = await _decide(store, clock, application, status="rejected", decided_by=admin_id, reason=cmd.reason)
+    await notification_events.application_decided(rejected)  # the applicant hears the decision
+    return rejected
 
 
 async def _get_application(store: DocumentStore, application_id: str) -> ProviderApplication:

@@ -50,6 +50,12 @@ NOT_IN_AZURE = {
     "PAYMENT_SIMULATOR_WEBHOOK_SECRET": "signs the local simulator's webhook events only",
     "BLOB_ROOT": "the folder BlobStore only; Azure runs BLOB_BACKEND=azure",
     "AZURE_STORAGE_CONNECTION_STRING": "key auth (Azurite, tooling); the app uses AZURE_STORAGE_ACCOUNT_URL, identity",
+    "MAIL_OUTBOX_DIR": "the outbox Mailer's folder only; it delivers nothing (Azure should run MAIL_BACKEND=acs)",
+    "SMTP_HOST": "Azure sends through Communication Services (MAIL_BACKEND=acs), not SMTP",
+    "SMTP_PORT": "Azure sends through Communication Services (MAIL_BACKEND=acs), not SMTP",
+    "SMTP_USERNAME": "Azure sends through Communication Services (MAIL_BACKEND=acs), not SMTP",
+    "SMTP_PASSWORD": "Azure sends through Communication Services (MAIL_BACKEND=acs), not SMTP",
+    "SMTP_SECURITY": "Azure sends through Communication Services (MAIL_BACKEND=acs), not SMTP",
 }
 SECRET_SETTINGS = (
     *("JWT_SECRET", "WEBPUBSUB_ACCESS_KEYS", "ADMIN_PASSWORD"),
@@ -375,7 +381,7 @@ def test_topics_queue_and_subscriptions_match_the_app():
     assert parameters["sessionEventsTopicName"]["default"] == field_default("session_events_topic")
     assert parameters["billingEventsTopicName"]["default"] == field_default("billing_events_topic")
     assert parameters["notificationsQueueName"]["default"] == field_default("notifications_queue")
-    assert parameters["consumers"]["default"] == ["analytics", "billing", "notifications"]
+    assert parameters["consumers"]["default"] == ["analytics", "billing", "notifications", "reviews"]
     parents = {
         body(r)["parent"]
         for r in resources_of_type(tree, "Microsoft.ServiceBus/namespaces/topics/subscriptions").values()

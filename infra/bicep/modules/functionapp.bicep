@@ -24,6 +24,10 @@ param notificationsQueueName string
 param maxDeliveryCount int
 param webPubSubHostName string
 param webPubSubHubName string
+@description('Communication Services endpoint the app sends email through (communication.bicep)')
+param communicationEndpoint string
+@description('The sender address on the email domain (DoNotReply@<id>.azurecomm.net)')
+param mailSenderAddress string
 @description('Origins allowed to call the API from a browser: the web app (Static Web App)')
 param corsAllowedOrigins array = []
 
@@ -176,6 +180,16 @@ var appSettings = {
   BILLING_CAPTURE_MAX_ATTEMPTS: '6'
   BILLING_RETRY_BASE_SECONDS: '300'
   PLATFORM_COMMISSION_PERCENT: '10'
+  // notifications (docs/notifications.md): email through Communication Services (communication.bicep) with
+  // the app's identity, from the managed domain's sender address
+  MAIL_BACKEND: 'acs'
+  MAIL_SENDER: 'Watt\'s Up <${mailSenderAddress}>'
+  ACS_EMAIL_ENDPOINT: communicationEndpoint
+  APP_BASE_URL: 'https://${app.properties.defaultHostName}'
+  NOTIFICATIONS_UNSUBSCRIBE_SECRET: ''
+  NOTIFICATION_TTL_DAYS: '90'
+  // raw meter samples' ttl; each stopped session keeps a downsampled history after them
+  METER_SAMPLE_RETENTION_DAYS: '90'
   // invoices in Blob Storage, reached with the managed identity (download links: user-delegation SAS)
   BLOB_BACKEND: 'azure'
   AZURE_STORAGE_ACCOUNT_URL: storageBlobEndpoint

@@ -14,6 +14,7 @@ param consumers array = [
   'analytics'
   'billing'
   'notifications'
+  'reviews'
 ]
 
 @description('Deliveries before a message is dead-lettered; the app reads the same value as BUS_MAX_DELIVERY_COUNT')
