@@ -27,6 +27,7 @@ CONTAINERS: dict[str, ContainerSpec] = {
                 *("type", "lifecycle", "access", "providerActive"),
                 *("maxPowerKw", "energyPricePerKwh", "ratingAverage", "standards"),
                 *("location", "featuredFrom", "featuredUntil"),
+                "reliability.score",
             ),
         ),
         ContainerSpec("chargers", "id"),

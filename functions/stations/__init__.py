@@ -8,4 +8,4 @@ bp = func.Blueprint()
 api = Api(bp, tag="stations")
 
 # Imported for their registrations on ``bp``; they import ``api`` from here.
-from functions.stations import chargers, maintenance, prices, search, stations  # noqa: E402,F401
+from functions.stations import chargers, maintenance, prices, reliability, search, stations  # noqa: E402,F401

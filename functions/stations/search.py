@@ -50,6 +50,7 @@ class StationSearchQuery(InputModel):
     available_now: bool = Field(default=False, description="a matching connector is Available right now")
     max_price_per_kwh: float | None = Field(default=None, ge=0, le=1000, allow_inf_nan=False)
     min_rating: float | None = Field(default=None, ge=0, le=5, allow_inf_nan=False)
+    min_reliability: int | None = Field(default=None, ge=0, le=100, description="reliability score at least this")
     provider_id: str | None = Field(default=None, min_length=1, max_length=64)
     q: str | None = Field(default=None, min_length=1, max_length=100, description="text in name, street or city")
     limit: int = Field(default=20, ge=1, le=100)
@@ -87,6 +88,7 @@ class StationSearchQuery(InputModel):
             available_now=self.available_now,
             max_price_per_kwh=self.max_price_per_kwh,
             min_rating=self.min_rating,
+            min_reliability=self.min_reliability,
             provider_id=self.provider_id,
             text=self.q,
             limit=self.limit,

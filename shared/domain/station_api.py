@@ -12,6 +12,7 @@ from pydantic import AfterValidator, Field, HttpUrl
 from shared.domain.availability import effective_status
 from shared.domain.geo import GeoPoint
 from shared.domain.model import InputModel
+from shared.domain.reliability import ReliabilityView
 from shared.domain.stations import Access, Address, ConnectorStatus, OpeningHours, Station
 
 __all__ = ["StationCreate", "StationUpdate", "StationView"]
@@ -74,13 +75,16 @@ class StationUpdate(InputModel):
 
 
 class StationView(Station):
-    """A station as the API shows it: the document plus each connector's effective status, by connector key."""
+    """A station as the API shows it: the document plus each connector's effective status, by connector key,
+    and its reliability with the parts derived at read time."""
 
     effective_status: dict[str, ConnectorStatus] = Field(default_factory=dict)
+    reliability: ReliabilityView | None = None
 
     @classmethod
     def of(cls, station: Station, now: datetime) -> StationView:
         statuses = {c.key: effective_status(station, c, now) for c in station.connectors}
-        view = cls.model_validate({**station.model_dump(), "effectiveStatus": statuses})
+        reliability = None if station.reliability is None else ReliabilityView.of(station.reliability, now)
+        view = cls.model_validate({**station.model_dump(), "effectiveStatus": statuses, "reliability": reliability})
         view.etag = station.etag
         return view

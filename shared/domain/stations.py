@@ -31,6 +31,7 @@ __all__ = [
     "RegularHours",
     "Station",
     "StationConnector",
+    "StationReliability",
 ]
 
 
@@ -125,6 +126,17 @@ class PriceSummary(ApiModel):
     energy_per_kwh: str | None = None  # decimal string
 
 
+class StationReliability(ApiModel):
+    """How dependable the station has been (``shared.domain.reliability``), written by the reliability timer."""
+
+    score: int | None = Field(default=None, ge=0, le=100, description="0..100; null: unknown (no data yet)")
+    sessions_attempted: int = Field(default=0, ge=0, description="sessions of the last 30 days that count")
+    sessions_delivered: int = Field(default=0, ge=0, description="of those, the ones that started and delivered energy")
+    uptime: float | None = Field(default=None, ge=0, le=1, description="decayed share of time connectors were usable")
+    online: bool | None = Field(default=None, description="a charger heard from within 2x its heartbeat interval")
+    last_heartbeat_at: datetime | None = None
+
+
 class Station(ApiModel):
     id: str
     type: Literal["station"] = "station"
@@ -153,6 +165,7 @@ class Station(ApiModel):
     maintenance: list[MaintenanceWindow] = Field(default_factory=list)
     rating_average: float | None = None
     rating_count: int = 0
+    reliability: StationReliability | None = None  # null until the reliability timer has scored the station
     created_at: datetime
     updated_at: datetime
     etag: str | None = Field(default=None, alias="_etag", exclude=True)

@@ -11,7 +11,10 @@ projection (``fields``) and then only the page's stations in full (``read_statio
 
 Rank distance = distance - min(20 % of it, 1 km) while a station is featured
 (``featuredFrom <= now < featuredUntil``): a bounded boost, so a promoted
-station climbs a little, never across town. Ties go by id, so the order is total
+station climbs a little, never across town. A station whose reliability score is
+below the neutral one is demoted: rank distance + ``demotion_m`` (see
+``shared.domain.reliability``), so one that says Available but fails sessions ranks
+below an equally near one that works. Ties go by id, so the order is total
 and a page cursor ``(rank, id)`` is exact.
 """
 
@@ -24,6 +27,7 @@ from typing import Any, NamedTuple
 
 from shared.domain.errors import InvalidInput
 from shared.domain.geo import distance_m
+from shared.domain.reliability import demotion_m
 from shared.ports.store import Document, DocumentStore, Filter, Near, Query, Within
 
 __all__ = ["CANDIDATE_CAP", "RANK_FIELDS", "Area", "Candidate", "find_candidates", "rank_distance", "read_stations"]
@@ -33,7 +37,7 @@ S = "stations"
 CANDIDATE_CAP = 5_000
 BOOST_SHARE, BOOST_MAX_M = 0.2, 1_000.0
 # What ranking reads (id comes with every projection): a candidate's projection holds at least these.
-RANK_FIELDS = ("providerId", "location", "featuredFrom", "featuredUntil")
+RANK_FIELDS = ("providerId", "location", "featuredFrom", "featuredUntil", "reliability.score")
 _VISIBLE = (
     Filter("type", "eq", "station"),
     Filter("lifecycle", "eq", "active"),
@@ -96,7 +100,9 @@ def _candidate(doc: Document, origin: tuple[float, float], now: datetime) -> Can
     lon, lat = doc["location"]["coordinates"][:2]  # the store matched it as a point
     distance = distance_m(lon, lat, *origin)
     promoted = _featured(doc, now)
-    return Candidate(rank_distance(distance, promoted), doc["id"], distance, promoted, doc)
+    reliability = doc.get("reliability")
+    demoted = demotion_m(reliability.get("score"), distance) if isinstance(reliability, dict) else 0.0
+    return Candidate(rank_distance(distance, promoted) + demoted, doc["id"], distance, promoted, doc)
 
 
 def _order(c: Candidate) -> tuple[float, str, str]:

@@ -1,7 +1,7 @@
 """Map search: the stations in an area that match the filters, nearest first, a page at a time.
 
 Filters the store can evaluate go into its query (one standard, minimum power,
-price, rating, provider); the rest run here on the ranked candidates, walked
+price, rating, reliability, provider); the rest run here on the ranked candidates, walked
 lazily from the cursor until the page is full: several standards, the text, a
 connector that has both the standard and the power asked for, and
 ``availableNow`` (such a connector whose effective status is ``Available``:
@@ -39,6 +39,7 @@ from shared.domain.availability import effective_status
 from shared.domain.errors import MalformedRequest
 from shared.domain.geo import GeoPoint
 from shared.domain.model import ApiModel
+from shared.domain.reliability import ReliabilityView
 from shared.domain.stations import Address, ConnectorStandard, ConnectorStatus, PriceSummary, Station
 from shared.ports.store import Document, DocumentStore, Filter
 from shared.repositories.station_search import Area, Candidate, find_candidates, read_stations
@@ -56,6 +57,7 @@ class SearchStations:
     available_now: bool = False
     max_price_per_kwh: float | None = None
     min_rating: float | None = None
+    min_reliability: int | None = None
     provider_id: str | None = None
     text: str | None = None
     limit: int = 20
@@ -66,12 +68,15 @@ class SearchStations:
         a, text = self.area, (self.text or "").casefold()
         parts: tuple[object, ...] = (a.origin, a.near, a.within, sorted(self.standards), self.min_power_kw)
         parts += (self.available_now, self.max_price_per_kwh, self.min_rating, self.provider_id, text)
+        if self.min_reliability is not None:  # absent, the fingerprints of older tokens stay valid
+            parts += (self.min_reliability,)
         return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 class Availability(ApiModel):
     available: int = Field(description="connectors whose effective status is Available now")
     total: int
+    suspect: int = Field(0, description="connectors a driver reported a problem with, not resolved yet")
 
 
 class RatingSummary(ApiModel):
@@ -92,6 +97,7 @@ class StationSearchResult(ApiModel):
     max_power_kw: float
     price_summary: PriceSummary | None
     rating: RatingSummary
+    reliability: ReliabilityView | None = Field(description="null until the station has been scored")
 
 
 def _store_filters(cmd: SearchStations) -> list[Filter]:
@@ -104,6 +110,8 @@ def _store_filters(cmd: SearchStations) -> list[Filter]:
         filters.append(Filter("energyPricePerKwh", "le", cmd.max_price_per_kwh))
     if cmd.min_rating is not None:
         filters.append(Filter("ratingAverage", "ge", cmd.min_rating))
+    if cmd.min_reliability is not None:  # an unscored station (no score) does not match, as with the rating
+        filters.append(Filter("reliability.score", "ge", cmd.min_reliability))
     if len(cmd.standards) == 1:  # the store has no "contains any of": several are checked here
         filters.append(Filter("standards", "contains", str(next(iter(cmd.standards)))))
     return filters
@@ -148,6 +156,7 @@ def _result(candidate: Candidate, station: Station, now: datetime) -> StationSea
     for c in station.connectors:
         slot = availability.setdefault(c.standard, Availability(available=0, total=0))
         slot.total += 1
+        slot.suspect += c.suspect
         slot.available += effective_status(station, c, now) is ConnectorStatus.AVAILABLE
     return StationSearchResult(
         id=station.id,
@@ -162,6 +171,7 @@ def _result(candidate: Candidate, station: Station, now: datetime) -> StationSea
         max_power_kw=station.max_power_kw,
         price_summary=station.price_summary,
         rating=RatingSummary(average=station.rating_average, count=station.rating_count),
+        reliability=None if station.reliability is None else ReliabilityView.of(station.reliability, now),
     )
 
 

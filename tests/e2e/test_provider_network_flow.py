@@ -115,7 +115,11 @@ async def test_apply_approve_invite_build_find_feature_suspend(client):
     hit = next(s for s in found["items"] if s["id"] == station["id"])
     assert 1000 < hit["distanceM"] < 2000
     assert hit["priceSummary"]["text"].startswith("0.49 EUR/kWh")
-    assert hit["availability"]["CCS2"] == {"available": 0, "total": 1}  # Unknown until the charger reports
+    assert hit["availability"]["CCS2"] == {
+        "available": 0,
+        "total": 1,
+        "suspect": 0,
+    }  # Unknown until the charger reports
     assert not hit["promoted"]
     too_cheap = await ok(await client.get("/api/stations", params={**near, "maxPricePerKwh": "0.30"}))
     assert station["id"] not in {s["id"] for s in too_cheap["items"]}

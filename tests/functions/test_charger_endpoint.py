@@ -100,7 +100,10 @@ async def test_a_charger_boots_beats_and_reports_its_connectors(host: LocalHost,
         found = await client.get("/api/stations", params={"lat": 52.517, "lon": 13.3889, "radiusKm": 5})
     assert found.status_code == 200, found.text
     (result,) = found.json()["items"]
-    assert result["availability"] == {"CCS2": {"available": 1, "total": 1}, "TYPE_2": {"available": 0, "total": 1}}
+    assert result["availability"] == {
+        "CCS2": {"available": 1, "total": 1, "suspect": 0},
+        "TYPE_2": {"available": 0, "total": 1, "suspect": 0},
+    }
 
 
 @pytest.mark.parametrize(

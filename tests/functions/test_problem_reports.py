@@ -53,6 +53,10 @@ async def test_a_connector_problem_tells_the_provider_and_marks_the_connector_un
     assert await suspects(site) == {site.key(1): False, site.key(2): True}
     detail = await site.functions("read_station", route={"stationId": site.station_id})
     assert [c["suspect"] for c in detail.json["connectors"]] == [False, True]
+    lon, lat = detail.json["location"]["coordinates"]
+    found = await site.functions("search_stations", params={"lat": str(lat), "lon": str(lon), "radiusKm": "1"})
+    [result] = [r for r in found.json["items"] if r["id"] == site.station_id]
+    assert result["availability"]["CCS2"]["suspect"] == 1  # the map shows the mark too
 
     [told] = await notifications(deps, "ProblemReported")
     assert told.tenant_id == site.team.id

@@ -389,7 +389,10 @@ class TestResult:
             "providerId": "prv_a",
             "providerName": "Provider prv_a",
             "promoted": False,
-            "availability": {"CCS2": {"available": 1, "total": 2}, "TYPE_2": {"available": 0, "total": 1}},
+            "availability": {
+                "CCS2": {"available": 1, "total": 2, "suspect": 0},
+                "TYPE_2": {"available": 0, "total": 1, "suspect": 0},
+            },
             "maxPowerKw": 150.0,
             "priceSummary": {
                 "tariffId": "trf_1",
@@ -399,8 +402,9 @@ class TestResult:
                 "energyPerKwh": "0.49",
             },
             "rating": {"average": 4.25, "count": 12},
+            "reliability": None,
         }
-        assert second["availability"] == {"CCS2": {"available": 0, "total": 1}}  # maintenance in progress
+        assert second["availability"] == {"CCS2": {"available": 0, "total": 1, "suspect": 0}}  # maintenance now
         assert second["priceSummary"] is None and second["rating"] == {"average": None, "count": 0}
 
     async def test_the_endpoint_is_in_the_openapi_document(self, functions):

@@ -67,7 +67,10 @@ async def test_the_simulator_boots_and_its_connectors_become_available(
         found = await client.get("/api/stations", params={"lat": 52.517, "lon": 13.3889, "radiusKm": 5})
     assert found.status_code == 200, found.text
     (result,) = found.json()["items"]
-    assert result["availability"] == {"CCS2": {"available": 1, "total": 1}, "TYPE_2": {"available": 1, "total": 1}}
+    assert result["availability"] == {
+        "CCS2": {"available": 1, "total": 1, "suspect": 0},
+        "TYPE_2": {"available": 1, "total": 1, "suspect": 0},
+    }
 
 
 async def test_a_wrong_password_is_refused_with_a_clear_error(host: LocalHost) -> None:
