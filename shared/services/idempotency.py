@@ -7,6 +7,7 @@ marker stops the common case, a plain redelivery, from doing it twice).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -20,8 +21,16 @@ T = TypeVar("T")
 KEEP_SECONDS = 14 * 86400  # longer than any redelivery or replay window
 
 
+_ESCAPES = str.maketrans({"%": "%25", "/": "%2F", "\\": "%5C", "?": "%3F", "#": "%23"})
+
+
 def _key(consumer: str, message_id: str) -> str:
-    return f"{consumer}:{message_id}"
+    """``<consumer>:<message id>``, with the characters a document id may not hold escaped (one to one: no two
+    message ids share a key) and a hash for very long ids (Cosmos ids end at 255 characters)."""
+    key = f"{consumer}:{message_id.translate(_ESCAPES)}"
+    if len(key) > 200:
+        key = f"{consumer}:sha256:{hashlib.sha256(message_id.encode()).hexdigest()}"
+    return key
 
 
 async def already_processed(store: DocumentStore, consumer: str, message_id: str) -> bool:

@@ -45,3 +45,17 @@ async def test_duplicate_message_id_is_processed_once(deps: bootstrap.Deps):
         assert await host.drain() == 3
     counter = await deps.store.read("counters", "c1", "c1")
     assert counter["value"] == 2
+
+
+async def test_ids_with_characters_a_document_id_cannot_hold_are_processed_once(deps: bootstrap.Deps):
+    # event ids carry connector keys ("CP-1/2"); the processed marker escapes what a document id may not hold
+    async with LocalHost(consumer_app(), deps.settings, port=0, poll=False, timers=False) as host:
+        slashed = new_message("ConnectorStatusChanged", {"counter": "c2"}, id="ConnectorStatusChanged:CP-1/2:Available")
+        similar = new_message(
+            "ConnectorStatusChanged", {"counter": "c2"}, id="ConnectorStatusChanged:CP-1%2F2:Available"
+        )
+        for message in (slashed, slashed, similar):
+            await deps.bus.publish(TOPIC, message)
+        assert await host.drain() == 3
+    counter = await deps.store.read("counters", "c2", "c2")
+    assert counter["value"] == 2  # the repeat dropped; an id that only looks like the escaped one is its own
