@@ -37,7 +37,7 @@ CONTAINERS: dict[str, ContainerSpec] = {
             "stationId",
             indexed_fields=(
                 *("type", "status", "connectorKey", "startKey", "idTag"),
-                *("userId", "providerId", "requestedAt", "hasPendingEvents"),
+                *("userId", "providerId", "requestedAt", "updatedAt", "hasPendingEvents"),
             ),
         ),
         ContainerSpec("reservations", "connectorKey", default_ttl=-1),

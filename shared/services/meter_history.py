@@ -46,7 +46,7 @@ from shared.domain.meter_history import (
 from shared.domain.principal import Principal
 from shared.ports.store import DocumentConflict, DocumentNotFound, DocumentStore, Filter, PreconditionFailed, Query
 from shared.repositories import sessions as repo
-from shared.services.sessions import _may_act  # the one rule of who may see a session
+from shared.services.sessions import may_see_session
 
 if TYPE_CHECKING:
     from shared.bootstrap import Deps
@@ -125,7 +125,7 @@ async def meter_curve(deps: Deps, who: Principal | None, session_id: str, resolu
     session = await repo.find_session(deps.store, session_id)
     if session is None:
         raise NotFound("No such charging session.", code="session_not_found")
-    _may_act(who, session)
+    may_see_session(who, session)
     raw, more = await _raw(deps.store, session.id)
     source: Literal["raw", "history"] = "raw"
     if raw:

@@ -65,6 +65,7 @@ __all__ = [
     "list_provider_sessions",
     "list_user_sessions",
     "load_terms",
+    "may_see_session",
     "request_stop",
     "running_cost",
     "session_event_of",
@@ -360,7 +361,7 @@ async def _remote_stop_outcome(deps: Deps, record: CommandRecord) -> None:
 # ---- stopping ----------------------------------------------------------------------------------
 
 
-def _may_act(who: Principal | None, session: ChargingSession) -> Principal:
+def may_see_session(who: Principal | None, session: ChargingSession) -> Principal:
     """The driver of the session, the station's provider (staff or admin), or a platform admin; else 404."""
     user = guard.signed_in(who)
     if user.is_admin or (session.user_id is not None and user.user_id == session.user_id):
@@ -403,7 +404,7 @@ async def stop_from_app(deps: Deps, who: Principal | None, session_id: str) -> C
     session = await repo.find_session(deps.store, session_id)
     if session is None:
         raise NotFound("No such charging session.", code="session_not_found")
-    user = _may_act(who, session)
+    user = may_see_session(who, session)
     if not session.live:
         raise Conflict(f"This session is already {session.status}.", code="session_not_live")
     by = "driver" if user.user_id == session.user_id else ("admin" if user.is_admin else "provider")
@@ -596,7 +597,7 @@ async def view_session(deps: Deps, who: Principal | None, session_id: str) -> Se
     session = await repo.find_session(deps.store, session_id)
     if session is None:
         raise NotFound("No such charging session.", code="session_not_found")
-    _may_act(who, session)
+    may_see_session(who, session)
     latest = await repo.latest_sample(deps.store, session.id) if session.status == "active" else None
     terms = await load_terms(deps, session) if session.status == "active" else None
     return view(session, latest, terms, deps.clock.now())
