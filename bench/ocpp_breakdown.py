@@ -4,8 +4,9 @@ A companion to bench/ocpp_ingest.py: on a scratch store seeded as there (one cha
 booted, in a session), it times the same frames, one at a time, through ever more of
 the path: ``json.loads``; the schema check (``validate_request``); the router with the
 handler and the store (``handle_frame``); the charger function as Web PubSub calls it (a
-signed CloudEvents request to ``ocpp_webpubsub``). What the WebSocket relay, uvicorn and
-the socket add is the ingest bench's server CPU per frame minus the last line. Wall time
+signed CloudEvents request to ``ocpp_webpubsub``); the local relay's ``message`` event
+around it (headers, request, the function, the reply read off its response). What uvicorn
+and the socket add is the ingest bench's server CPU per frame minus the last line. Wall time
 includes the store's thread hops; CPU is the whole process's (the store thread included).
 
     .venv/bin/python bench/ocpp_breakdown.py [--frames 2000]
@@ -124,6 +125,24 @@ async def main(frames: int) -> None:
                 raise SystemExit(f"MeterValues was answered {reply}")
             return reply
 
+        from local_host.invoke import call_user_function
+        from local_host.ocpp_relay import OcppRelay
+
+        async def invoke(req: func.HttpRequest) -> object:
+            return await call_user_function(ocpp_webpubsub, "req", req, "ocpp_webpubsub")
+
+        key, hub = settings.webpubsub_access_key_list[0], settings.webpubsub_hub
+        relay = OcppRelay(invoke, hub, key, "/api/ocpp/webpubsub")
+        message_headers = relay._message_headers(
+            str(uuid.uuid4()), {"userId": login.charger_id, "subprotocol": "ocpp1.6"}
+        )
+
+        async def relayed(text: str) -> object:
+            status, _, reply = await relay._message(message_headers("text/plain"), text.encode())
+            if status != 200 or not reply.startswith(b"[3,"):
+                raise SystemExit(f"the relay's message event answered {status} {reply[:200]!r}")
+            return reply
+
         async def function(text: str) -> object:
             answer = await ocpp_webpubsub(request(text))
             if answer.status_code != 200 or not answer.get_body().startswith(b"[3,"):
@@ -135,6 +154,7 @@ async def main(frames: int) -> None:
             ("+ schema check (validate_request)", validate),
             ("router + handler + store (handle_frame)", route),
             ("the charger function (CloudEvents in, reply out)", function),
+            ("+ the relay's message event (OcppRelay._message)", relayed),
         ]
         print(f"{frames:,} MeterValues frames per line, one at a time ({len(next_frames(1)[0])} bytes each)\n")
         print(f"{'layer':50} {'wall mean':>10} {'wall p50':>9} {'CPU mean':>9}   (us per frame)")

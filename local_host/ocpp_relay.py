@@ -87,6 +87,7 @@ class OcppRelay:
         self, invoke: Invoke, hub: str, access_key: str, upstream_path: str, origin: str = "localhost"
     ) -> None:
         self.invoke, self.hub, self.access_key, self.path, self.origin = invoke, hub, access_key, upstream_path, origin
+        self._url = f"http://127.0.0.1{upstream_path}"
         self._sockets: dict[str, tuple[WebSocket, asyncio.Lock]] = {}
         self._validated = False
 
@@ -143,13 +144,33 @@ class OcppRelay:
         return await self._send(method, self._headers(method, ce_type, cid, ctype, **ce), body)
 
     async def _send(self, method: str, headers: dict[str, str], body: bytes) -> Answer:
-        req = func.HttpRequest(method, f"http://127.0.0.1{self.path}", headers=headers, params={}, body=body)
+        req = func.HttpRequest(method, self._url, headers=headers, params={}, body=body)
         try:
             status, raw, payload = encode_response(await self.invoke(req))
         except Exception:
             log.exception("the charger function raised on %s", headers.get("ce-type") or method)
             return 500, {}, b""
         return status, {k.decode("latin-1"): v.decode("latin-1") for k, v in raw}, payload
+
+    async def _message(self, headers: dict[str, str], body: bytes) -> tuple[int, bool, bytes]:
+        """One ``message`` event: (status, whether the reply is binary, the reply). The per-frame path: the
+        answer's status, type and body are read off the response, not turned into raw headers and back."""
+        req = func.HttpRequest("POST", self._url, headers=headers, params={}, body=body)
+        try:
+            result = await self.invoke(req)
+            if result is None:
+                return 204, False, b""
+            if isinstance(result, str):
+                result = func.HttpResponse(result)
+            if not isinstance(result, func.HttpResponse):
+                raise TypeError(f"an HTTP function must return func.HttpResponse, got {type(result).__name__}")
+            # the worker's rule: the Content-Type header, else the mimetype (werkzeug raises and catches for a
+            # missing header: most replies have no headers at all, so look only when there are some)
+            ctype = (result.headers.get("content-type") if len(result.headers) else None) or result.mimetype or ""
+            return result.status_code, ctype.startswith("application/octet-stream"), result.get_body()
+        except Exception:
+            log.exception("the charger function raised on %s", headers.get("ce-type"))
+            return 500, False, b""
 
     def _message_headers(self, cid: str, ce: dict[str, str | None]) -> Callable[[str], dict[str, str]]:
         """The headers of each ``message`` event on one socket: only the id, time and type differ per frame
@@ -218,7 +239,7 @@ class OcppRelay:
                     frame_body, ctype = text.encode(), "text/plain"
                 else:
                     frame_body, ctype = data or b"", "application/octet-stream"
-                status, answer, reply = await self._send("POST", message_headers(ctype), frame_body)
+                status, binary, reply = await self._message(message_headers(ctype), frame_body)
                 if not 200 <= status < 300:
                     reason = f"the message event failed with {status}"
                     async with lock:
@@ -226,7 +247,7 @@ class OcppRelay:
                     break
                 if reply:
                     async with lock:
-                        if answer.get("content-type", "").startswith("application/octet-stream"):
+                        if binary:
                             await ws.send_bytes(reply)
                         else:
                             await ws.send_text(reply.decode("utf-8"))

@@ -99,10 +99,29 @@ def _mac(key: str, connection_id: str) -> str:
     return hmac.new(key.encode(), connection_id.encode(), hashlib.sha256).hexdigest()
 
 
+# Signatures found good, with the keys they were checked against: a socket's signature is the same on every one
+# of its events (it signs the connection id), so each message after the first costs a set lookup, not an HMAC
+# per key. Bounded; only matches are kept, and a change of keys is a new entry.
+_VERIFIED: set[tuple[str, str, tuple[str, ...]]] = set()
+_VERIFIED_SIZE = 4096
+
+
 def verify_signature(connection_id: str, header: str | None, access_keys: Sequence[str]) -> bool:
     """True when any ``sha256=`` value matches any key; compares every pair in constant time."""
     if not header or not connection_id:
         return False
+    key = (connection_id, header, tuple(access_keys))
+    if key in _VERIFIED:
+        return True
+    if not _verify(connection_id, header, access_keys):
+        return False
+    if len(_VERIFIED) >= _VERIFIED_SIZE:
+        _VERIFIED.clear()
+    _VERIFIED.add(key)
+    return True
+
+
+def _verify(connection_id: str, header: str, access_keys: Sequence[str]) -> bool:
     given = [part.strip().removeprefix("sha256=").lower() for part in header.split(",") if part.strip()]
     matched = False
     for expected in (_mac(key, connection_id) for key in access_keys if key):

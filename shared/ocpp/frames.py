@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii
 from typing import Any, ClassVar
 
 __all__ = [
@@ -143,10 +144,15 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# Built once: json.loads/json.dumps with any non-default option build a decoder/encoder per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
 def parse_frame(raw: str) -> Frame:
     """One text frame to a Call, CallResult or CallError; FrameError when it is none of them."""
     try:
-        value = json.loads(raw, parse_constant=_reject_constant)
+        value = _DECODER.decode(raw)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
         raise FrameError("Frame is not valid JSON") from exc
     if not isinstance(value, list) or not value:
@@ -169,10 +175,12 @@ def parse_frame(raw: str) -> Frame:
 
 def _dump(value: list[Any]) -> str:
     # allow_nan=False: NaN and Infinity are not JSON, so a payload holding one must fail here, not on the wire.
-    return json.dumps(value, separators=(",", ":"), allow_nan=False)
+    return _ENCODER.encode(value)
 
 
 def call_result_frame(message_id: str, payload: dict[str, Any]) -> str:
+    if not payload:  # most answers (MeterValues, StatusNotification): the same text, without an encoder
+        return f"[{CALLRESULT},{encode_basestring_ascii(message_id)},{{}}]"
     return _dump([CALLRESULT, message_id, payload])
 
 

@@ -1,8 +1,9 @@
 """DocumentStore: the persistence port, shaped by what Cosmos DB can do.
 
-Point read, create, replace under an ETag precondition, upsert, delete, and
-queries by a small spec (equality and range filters, one ORDER BY, a limit and
-a continuation token, an optional geo radius and bounding box). No
+Point read (also conditional: ``read_if_changed``, for a caller keeping a copy), create,
+replace under an ETag precondition, upsert, delete, and queries by a small spec
+(equality and range filters, one ORDER BY, a limit and a continuation token, an
+optional geo radius and bounding box). No
 multi-document transactions: one aggregate per write, optimistic concurrency by ETag.
 
 Geo (``Near``, ``Within``) applies to GeoJSON points with numeric coordinates ``{"type": "Point",
@@ -192,6 +193,14 @@ class DocumentStore(Protocol):
     """Implemented by the SQLite (embedded) and Cosmos DB (Azure) adapters."""
 
     async def read(self, container: str, id: str, partition_key: Any) -> Document: ...
+
+    async def read_if_changed(self, container: str, id: str, partition_key: Any, etag: str) -> Document | None:
+        """``read``, unless the document's ETag is still ``etag``: then None (Cosmos: If-None-Match, 304).
+
+        For a caller that keeps a copy of a document it reads often (a session on every MeterValues frame):
+        an unchanged document costs neither its body nor its parsing. DocumentNotFound if it is gone.
+        """
+        ...
 
     async def create(self, container: str, doc: Document) -> Document: ...
 

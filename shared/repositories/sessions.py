@@ -42,6 +42,7 @@ __all__ = [
     "add_samples",
     "claim_of",
     "create_session",
+    "current_session",
     "find_session",
     "find_transaction",
     "get_session",
@@ -60,6 +61,9 @@ COUNTERS = "counters"
 # Immutable once written, so safe to cache: per store (tests run many stores in one process).
 _TXN_CACHES: WeakKeyDictionary[DocumentStore, OrderedDict[int, TransactionIndex]] = WeakKeyDictionary()
 _TXN_CACHE_SIZE = 10_000
+# The sessions MeterValues frames are arriving for, revalidated by ETag on every use (current_session).
+_SESSION_CACHES: WeakKeyDictionary[DocumentStore, OrderedDict[str, ChargingSession]] = WeakKeyDictionary()
+_SESSION_CACHE_SIZE = 2_000
 
 
 def _doc(session: ChargingSession) -> dict[str, Any]:
@@ -75,6 +79,39 @@ async def find_session(store: DocumentStore, session_id: str) -> ChargingSession
     except DocumentNotFound:
         return None
     return ChargingSession.model_validate(doc) if doc.get("type") == "session" else None
+
+
+async def current_session(store: DocumentStore, session_id: str) -> ChargingSession | None:
+    """``find_session`` for the MeterValues path: as current as a point read, but kept per store and
+    revalidated by its ETag (``read_if_changed``), so an unchanged session (most frames: it is written
+    about once a minute) costs no body and no model. The model returned is shared: never mutate it."""
+    station_id = station_of_session(session_id)
+    if station_id is None:
+        return None
+    cache = _SESSION_CACHES.get(store)
+    if cache is None:
+        cache = _SESSION_CACHES[store] = OrderedDict()
+    cached = cache.get(session_id)
+    try:
+        if cached is not None and cached.etag is not None:
+            doc = await store.read_if_changed(C, session_id, station_id, cached.etag)
+            if doc is None:
+                cache.move_to_end(session_id)
+                return cached
+        else:
+            doc = await store.read(C, session_id, station_id)
+    except DocumentNotFound:
+        cache.pop(session_id, None)
+        return None
+    if doc.get("type") != "session":
+        cache.pop(session_id, None)
+        return None
+    session = ChargingSession.model_validate(doc)
+    cache[session_id] = session
+    cache.move_to_end(session_id)
+    if len(cache) > _SESSION_CACHE_SIZE:
+        cache.popitem(last=False)
+    return session
 
 
 async def get_session(store: DocumentStore, session_id: str) -> ChargingSession:
@@ -208,7 +245,9 @@ async def index_transaction(store: DocumentStore, index: TransactionIndex) -> No
 
 
 async def find_transaction(store: DocumentStore, transaction_id: int) -> TransactionIndex | None:
-    cache = _TXN_CACHES.setdefault(store, OrderedDict())
+    cache = _TXN_CACHES.get(store)
+    if cache is None:
+        cache = _TXN_CACHES[store] = OrderedDict()
     cached = cache.get(transaction_id)
     if cached is not None:
         cache.move_to_end(transaction_id)

@@ -7,9 +7,11 @@ old MeterValues and a StopTransaction, all with past timestamps.
 
 The per-frame cost of MeterValues follows DESIGN section 11: one point read of
 the transaction index (cached in the worker: it never changes), one point read
-of the session, one small insert per reading. The session document is written
-only when its running totals are due (SESSION_TOTALS_INTERVAL_SECONDS) or
-something changed state: a cap reached, idle started or ended, an anomaly.
+of the session (conditional: If-None-Match on the ETag of the copy the worker
+keeps, so an unchanged session sends no body and is not parsed again), one small
+insert per reading. The session document is written only when its running
+totals are due (SESSION_TOTALS_INTERVAL_SECONDS) or something changed state: a
+cap reached, idle started or ended, an anomaly.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +53,7 @@ __all__ = ["IDLE_POWER_W", "SAMPLE_TTL_SECONDS", "ingest", "on_connector_status"
 
 log = logging.getLogger(__name__)
 IDLE_POWER_W = 50.0  # below this a plugged-in car is not charging (parking time starts)
-SAMPLE_TTL_SECONDS = 90 * 86400  # raw samples; the analytics issue keeps a downsampled history
+SAMPLE_TTL_SECONDS = 90 * 86400  # raw samples: METER_SAMPLE_RETENTION_DAYS' default (meter_history keeps the rest)
 IDLE_STATUSES = {ConnectorStatus.SUSPENDED_EV, ConnectorStatus.SUSPENDED_EVSE, ConnectorStatus.FINISHING}
 
 
@@ -315,26 +317,42 @@ def _energy_state(session: ChargingSession) -> EnergyState:
     )
 
 
-def _samples(session: ChargingSession, readings: Sequence[Reading], now: datetime) -> list[MeterSample]:
+# Every field set, so that a copy with all of them updated is what model_construct(**those fields) builds:
+# the values are typed already (parse_meter_values), and a copy costs a third of model_construct, per reading.
+_SAMPLE = MeterSample.model_construct(
+    id="", session_id="", at=datetime.min, register_wh=None, energy_wh=None, power_w=None, current_a=None,
+    soc=None, context="", received_at=datetime.min, ttl=SAMPLE_TTL_SECONDS,
+)  # fmt: skip
+
+
+def _sortable(at: datetime) -> str:
+    """``sortable_time(at)``, without strftime for the UTC instants ocpp_instant gives (part of a sample's id)."""
+    if at.tzinfo is UTC and at.year >= 1000:
+        return at.isoformat(timespec="microseconds")[:-6] + "Z"
+    return sortable_time(at)
+
+
+def _samples(
+    session: ChargingSession, readings: Sequence[Reading], now: datetime, ttl: int = SAMPLE_TTL_SECONDS
+) -> list[MeterSample]:
     state = _energy_state(session)
     samples: list[MeterSample] = []
     for reading in sorted(readings, key=lambda r: r.at):
         state, _ = advance(state, reading)
-        samples.append(  # the values are typed already (parse_meter_values): no validation again, per reading
-            MeterSample.model_construct(
-                id=f"{session.id}:{sortable_time(reading.at)}:{reading.context}",
-                session_id=session.id,
-                at=reading.at,
-                register_wh=reading.register_wh,
-                energy_wh=state.energy_wh if reading.register_wh is not None else None,
-                power_w=reading.power_w,
-                current_a=reading.current_a,
-                soc=reading.soc,
-                context=reading.context,
-                received_at=now,
-                ttl=SAMPLE_TTL_SECONDS,
-            )
-        )
+        sample = {
+            "id": f"{session.id}:{_sortable(reading.at)}:{reading.context}",
+            "session_id": session.id,
+            "at": reading.at,
+            "register_wh": reading.register_wh,
+            "energy_wh": state.energy_wh if reading.register_wh is not None else None,
+            "power_w": reading.power_w,
+            "current_a": reading.current_a,
+            "soc": reading.soc,
+            "context": reading.context,
+            "received_at": now,
+            "ttl": ttl,
+        }
+        samples.append(_SAMPLE.model_copy(update=sample))
     return samples
 
 
@@ -423,7 +441,7 @@ async def ingest(
     deps: Deps, session_id: str, readings: Sequence[Reading], problems: Sequence[str], *, closing: bool = False
 ) -> ChargingSession | None:
     """Store the readings of one frame as samples and move the session on when that is due."""
-    session = await repo.find_session(deps.store, session_id)
+    session = await repo.current_session(deps.store, session_id)  # shared: only read here, never mutated
     if session is None:
         return None
     now = deps.clock.now()
@@ -432,7 +450,8 @@ async def ingest(
             detail = f"MeterValues after the session was {session.status}; not counted"
             await svc.change_session(deps, session.id, lambda s: (s.with_anomaly("frame_after_stop", now, detail), []))
         return session
-    added = await repo.add_samples(deps.store, _samples(session, readings, now))
+    ttl = deps.settings.meter_sample_retention_days * 86400  # METER_SAMPLE_RETENTION_DAYS
+    added = await repo.add_samples(deps.store, _samples(session, readings, now, ttl))
     if not added and not problems:
         return session  # every reading was a duplicate
     late = [

@@ -221,6 +221,17 @@ async def claim_connector(deps: Deps, station_id: str, connector_key: str, sessi
     return False
 
 
+async def _looks_free(deps: Deps, station_id: str, connector_key: str) -> bool:
+    """No live session holds the connector's claim right now (a read, no write: the claim decides races)."""
+    claim = await repo.claim_of(deps.store, station_id, connector_key)
+    if claim is None:
+        return True
+    holder = await repo.find_session(deps.store, claim.session_id)
+    if holder is None:
+        return deps.clock.now() - claim.claimed_at >= CLAIM_GRACE
+    return not holder.live
+
+
 async def _refuse_if_reserved(deps: Deps, connector_key: str, user_id: str, now: datetime) -> str | None:
     from shared.services.reservations import reservation_holding
 
@@ -284,7 +295,10 @@ async def start_from_app(deps: Deps, who: Principal | None, cmd: SessionStart) -
         requested_at=now,
         updated_at=now,
     )
-    # The hold comes first: a refused card refuses the start before the connector or the charger is involved.
+    if not await _looks_free(deps, station.id, connector.key):
+        raise Conflict("Someone is already charging at this connector.", code="connector_busy")
+    # The hold comes next: a refused card refuses the start before the connector or the charger is involved.
+    # (The look above only spares a hold for a start already known to lose; the claim below decides.)
     try:
         session, payment = await billing.place_hold(deps, user, session, tariff)
     except Exception:

@@ -149,6 +149,27 @@ async def test_delete(store: DocumentStore) -> None:
         await store.read("users", "usr_1", "usr_1")
 
 
+async def test_read_if_changed_answers_none_while_the_etag_holds(store: DocumentStore) -> None:
+    first = await store.create("sessions", {"id": "ses_1", "stationId": "stn_1", "energyWh": 1})
+    assert await store.read_if_changed("sessions", "ses_1", "stn_1", first["_etag"]) is None
+    second = await store.replace("sessions", {**first, "energyWh": 2}, etag=first["_etag"])
+    changed = await store.read_if_changed("sessions", "ses_1", "stn_1", first["_etag"])
+    assert changed == second == await store.read("sessions", "ses_1", "stn_1")
+    assert changed is not None and changed["energyWh"] == 2 and not SYSTEM_PROPERTIES & changed.keys()
+    assert await store.read_if_changed("sessions", "ses_1", "stn_1", second["_etag"]) is None
+    # an ETag the store never gave: the document, whole
+    assert await store.read_if_changed("sessions", "ses_1", "stn_1", '"not-an-etag"') == second
+
+
+async def test_read_if_changed_of_a_missing_document(store: DocumentStore) -> None:
+    first = await store.create("sessions", {"id": "ses_1", "stationId": "stn_1"})
+    with pytest.raises(DocumentNotFound):  # right id, wrong partition
+        await store.read_if_changed("sessions", "ses_1", "stn_2", first["_etag"])
+    await store.delete("sessions", "ses_1", "stn_1")
+    with pytest.raises(DocumentNotFound):  # gone, even for the ETag it had
+        await store.read_if_changed("sessions", "ses_1", "stn_1", first["_etag"])
+
+
 async def test_check(store: DocumentStore) -> None:
     await store.check()
 
@@ -373,7 +394,7 @@ async def test_ttl(kind: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         store = SqliteDocumentStore(os.path.join(folder, "ttl.db"), specs, clock)
         try:
-            await store.create("per_doc", {"id": "short", "ttl": 10})
+            short = await store.create("per_doc", {"id": "short", "ttl": 10})
             await store.create("per_doc", {"id": "forever"})
             await store.create("default_60", {"id": "default"})
             await store.create("default_60", {"id": "pinned", "ttl": -1})
@@ -381,6 +402,8 @@ async def test_ttl(kind: str) -> None:
             clock.advance(seconds=11)
             with pytest.raises(DocumentNotFound):
                 await store.read("per_doc", "short", "short")
+            with pytest.raises(DocumentNotFound):  # expired: gone for a conditional read too
+                await store.read_if_changed("per_doc", "short", "short", short["_etag"])
             assert [d["id"] for d in (await store.query("per_doc", Query())).items] == ["forever"]
             with pytest.raises(DocumentNotFound):
                 await store.replace("per_doc", {"id": "short"})

@@ -119,13 +119,30 @@ class TestHold:
         assert (answer.status, answer.json["code"]) == (402, "payment_method_required")
         assert site.link.calls("RemoteStartTransaction") == []
 
-    async def test_a_busy_connector_releases_the_hold_it_took(self, site: Site) -> None:
+    async def test_a_busy_connector_is_refused_before_any_hold(self, site: Site) -> None:
+        from shared.repositories.payments import query_payments
+
         await app_session(site)
         other = await driver(site.deps, "second@example.com")
         answer = await site.start_from_app(token=other.token)
         assert (answer.status, answer.json["code"]) == (409, "connector_busy")
-        from shared.repositories.payments import query_payments
+        assert (await query_payments(site.deps.store, (), user_id=other.user_id))[0] == []  # no hold at all
 
+    async def test_a_start_that_loses_the_claim_after_its_hold_releases_it(
+        self, site: Site, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from shared.repositories.payments import query_payments
+        from shared.services import sessions
+
+        await app_session(site)
+        other = await driver(site.deps, "racer@example.com")
+
+        async def looked_free_a_moment_ago(*_: object) -> bool:  # the race: free when looked at, taken at the claim
+            return True
+
+        monkeypatch.setattr(sessions, "_looks_free", looked_free_a_moment_ago)
+        answer = await site.start_from_app(token=other.token)
+        assert (answer.status, answer.json["code"]) == (409, "connector_busy")
         [released], _ = await query_payments(site.deps.store, (), user_id=other.user_id)
         assert released.status == "released"
         intent = await site.deps.payments.retrieve_payment_intent(released.hold_intent_id or "")

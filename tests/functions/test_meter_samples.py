@@ -208,3 +208,13 @@ async def test_a_session_without_samples_gets_no_history(site: Site, deps: Deps,
     assert (run.scanned, run.empty, run.built) == (1, 1, 0)
     body = (await curve(site, started.json["id"], "1m")).json
     assert (body["source"], body["points"]) == ("raw", [])
+
+
+async def test_raw_samples_expire_after_the_retention_setting(deps: Deps, functions: Any, clock: FakeClock) -> None:
+    deps.settings = deps.settings.model_copy(update={"meter_sample_retention_days": 7})
+    site = await build_site(deps, functions)
+    tx = await site.start("STRANGER-TAG", meter_start=0)
+    clock.advance(minutes=1)
+    await site.meter(tx, 500)
+    page = await deps.store.query("meter_samples", Query((Filter("type", "eq", "sample"),), limit=10))
+    assert [doc["ttl"] for doc in page.items] == [7 * 86400]

@@ -4,8 +4,8 @@ Twenty chargers' MeterValues frames arrive in the same turn of the loop under lo
 each stores one sample: one IMMEDIATE transaction per sample paid BEGIN, COMMIT and the
 WAL pages of every index once per frame. Here a create waits for the end of the turn
 (``call_soon``: callbacks scheduled now run after every task already woken this turn);
-the group is then written in one transaction by the store (``commit``), each create under
-a SAVEPOINT of its own, and each caller resumes only once the COMMIT returned, so nothing
+the group is then written in one transaction by the store (``commit``), where a conflict
+undoes only its own INSERT, and each caller resumes only once the COMMIT returned, so nothing
 a caller was told is stored can be lost with the group. A conflict fails its own create only.
 
 Per event loop: a store may be used from two threads' loops (tests, the multi-process

@@ -23,9 +23,15 @@ hop was most of the store's share of a MeterValues frame).
 
 Creates on the event loop are committed as a group (``sqlite_group``): those that arrive
 in the same turn of the loop (the samples of twenty chargers' frames) are written in one
-IMMEDIATE transaction, each under a SAVEPOINT of its own so a conflict fails only that
-create, and every caller resumes only after the COMMIT: what a create returned is as
+IMMEDIATE transaction, where a conflict fails only its own INSERT (SQLite undoes a failed
+statement alone), and every caller resumes only after the COMMIT: what a create returned is as
 durable as before, the transaction's fixed cost (and the WAL pages it writes) is shared.
+
+The loop's connection never checkpoints the WAL itself (SQLite would, inside a COMMIT every
+1,000 pages: copying them into the database file and an fsync, on the event loop): after its
+commits a PASSIVE checkpoint, the kind SQLite runs automatically, goes to a thread and a
+connection of its own, one at a time and at most every half second. The store's thread keeps
+SQLite's automatic checkpoint.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -41,6 +48,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -76,6 +84,11 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _LIVE = "(expires_at IS NULL OR expires_at > ?)"
 _MMAP_BYTES = 1 << 30
 _PURGE_EVERY_SECONDS = 1.0
+_CHECKPOINT_EVERY_SECONDS = 0.5
+# Built once: json.dumps with any non-default option builds an encoder per call (MeterValues pays it per frame)
+_KEY_ENCODER = json.JSONEncoder(separators=(",", ":"))
+_BODY_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _switch_to_wal(conn: sqlite3.Connection) -> None:
@@ -94,6 +107,11 @@ def _switch_to_wal(conn: sqlite3.Connection) -> None:
             time.sleep(0.05)
 
 
+def _key_text(value: Any) -> str:
+    """A partition key value as JSON text (``json.dumps(value, separators=(",", ":"))``, the stored form)."""
+    return encode_basestring_ascii(value) if type(value) is str else _KEY_ENCODER.encode(value)
+
+
 def _pk(doc: Document, field: str) -> str:
     """The partition key value as JSON text: keeps ``"1"`` and ``1`` apart, as Cosmos does."""
     value: Any = doc
@@ -101,7 +119,18 @@ def _pk(doc: Document, field: str) -> str:
         if not isinstance(value, dict) or part not in value:
             raise ValueError(f"document lacks its partition key field {field!r}")
         value = value[part]
-    return json.dumps(value, separators=(",", ":"))
+    return _key_text(value)
+
+
+def _stored_copy(doc: Document, text: str, etag: str) -> Document:
+    """What a write returns: the stored body, parsed again, with its ETag. A flat document of plain JSON
+    scalars (a meter sample) is copied instead, which is the same and cheaper than parsing."""
+    if all(type(k) is str and type(v) in _SCALARS for k, v in doc.items()):
+        copy = {k: v for k, v in doc.items() if k not in _SYSTEM}
+    else:
+        copy = json.loads(text)
+    copy["_etag"] = etag
+    return copy
 
 
 def _expiry(spec: ContainerSpec, body: Document, now: float) -> float | None:
@@ -146,8 +175,15 @@ class SqliteDocumentStore:
             name: column_writes({f: json_path(f) for f in spec.indexed_fields}, "?4")
             for name, spec in self._containers.items()
         }
+        self._inserts: dict[tuple[str, bool], str] = {}  # (container, upsert) -> its INSERT statement
         self._purged: dict[str, float] = {}  # container -> when its expired rows were last deleted
         self._group = CreateGroups(self._commit_group)  # creates of one loop turn, one transaction
+        # the WAL checkpoints of the loop's commits, on a thread of their own (see _after_loop_commit)
+        self._checkpointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-checkpoint")
+        self._checkpoint_conn: sqlite3.Connection | None = None
+        self._checkpoint_after = 0.0  # time.monotonic() before which no checkpoint is started
+        self._checkpointing = False
+        self._checkpoints_stopped = False
         self._closed = False
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
@@ -224,6 +260,8 @@ class SqliteDocumentStore:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        if loop_conn is not None:
+            self._after_loop_commit()
 
     @staticmethod
     def _prepare(spec: ContainerSpec, doc: Document, now: float) -> Prepared:
@@ -231,7 +269,7 @@ class SqliteDocumentStore:
         if not isinstance(doc_id, str) or not doc_id or any(c in doc_id for c in "/\\?#"):
             raise ValueError(f"id must be a non-empty string without / \\ ? #, not {doc_id!r}")
         body = {k: v for k, v in doc.items() if k not in _SYSTEM}
-        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        text = _BODY_ENCODER.encode(body)
         return doc_id, _pk(body, spec.partition_key), text, _expiry(spec, body, now)
 
     @staticmethod
@@ -246,16 +284,42 @@ class SqliteDocumentStore:
         return self._read_on(conn, container, doc_id, partition_key)
 
     def _read_on(self, conn: sqlite3.Connection, container: str, doc_id: str, partition_key: Any) -> Document:
-        pk, now = json.dumps(partition_key, separators=(",", ":")), self._clock.now().timestamp()
+        pk, now = _key_text(partition_key), self._clock.now().timestamp()
         row = conn.execute(
             f'SELECT body, etag FROM "{container}" WHERE pk = ? AND id = ? AND {_LIVE}', (pk, doc_id, now)
         ).fetchone()
         if row is None:
             raise DocumentNotFound(f"{container}/{doc_id}")
-        return {**json.loads(row[0]), "_etag": row[1]}
+        return _with_etag(json.loads(row[0]), row[1])
+
+    def _read_changed_on(
+        self, conn: sqlite3.Connection, container: str, doc_id: str, partition_key: Any, etag: str
+    ) -> Document | None:
+        """The document, or None if its ETag is still ``etag``: then its body is neither fetched nor parsed."""
+        pk, now = _key_text(partition_key), self._clock.now().timestamp()
+        row = conn.execute(
+            f'SELECT etag, CASE WHEN etag = ? THEN NULL ELSE body END FROM "{container}" '
+            f"WHERE pk = ? AND id = ? AND {_LIVE}",
+            (etag, pk, doc_id, now),
+        ).fetchone()
+        if row is None:
+            raise DocumentNotFound(f"{container}/{doc_id}")
+        if row[1] is None:  # body is NOT NULL: only the ETag matched
+            return None
+        return _with_etag(json.loads(row[1]), row[0])
+
+    def _read_changed_sync(self, container: str, doc_id: str, partition_key: Any, etag: str) -> Document | None:
+        conn, _ = self._table(container)
+        return self._read_changed_on(conn, container, doc_id, partition_key, etag)
 
     def _insert_sql(self, container: str, upsert: bool) -> str:
-        """INSERT of (?1 pk, ?2 id, ?3 etag, ?4 body, ?5 expires_at) and the hot columns, from ?4."""
+        """INSERT of (?1 pk, ?2 id, ?3 etag, ?4 body, ?5 expires_at) and the hot columns, from ?4 (built once)."""
+        sql = self._inserts.get((container, upsert))
+        if sql is None:
+            sql = self._inserts[(container, upsert)] = self._build_insert_sql(container, upsert)
+        return sql
+
+    def _build_insert_sql(self, container: str, upsert: bool) -> str:
         names, values = self._hot[container]
         sql = (
             f'INSERT INTO "{container}" (pk, id, etag, body, expires_at{"".join(", " + n for n in names)}) '
@@ -329,7 +393,7 @@ class SqliteDocumentStore:
         loop_conn: sqlite3.Connection | None = None,
     ) -> None:
         with self._write(container, loop_conn) as (conn, _, now):
-            pk = json.dumps(partition_key, separators=(",", ":"))
+            pk = _key_text(partition_key)
             current = self._etag_of(conn, container, pk, doc_id, now)
             if current is None:
                 raise DocumentNotFound(f"{container}/{doc_id}")
@@ -339,7 +403,7 @@ class SqliteDocumentStore:
 
     def _query_sync(self, container: str, query: Query) -> Page:
         conn, spec = self._table(container)
-        pk = None if query.partition_key is None else json.dumps(query.partition_key, separators=(",", ":"))
+        pk = None if query.partition_key is None else _key_text(query.partition_key)
         now = self._clock.now().timestamp()
         sql, params, width = select_sql(
             container, query, pk, now, spec.spatial_paths, spec.partition_key, spec.indexed_fields
@@ -365,12 +429,44 @@ class SqliteDocumentStore:
         if self._loop_conn is None:
             conn = sqlite3.connect(self._path, timeout=0, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout = 0")
+            conn.execute("PRAGMA wal_autocheckpoint = 0")  # its commits are checkpointed on a thread instead
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
             conn.create_function("haversine", 4, haversine_m, deterministic=True)
             ensure_math(conn)
             self._loop_conn = conn
         return self._loop_conn
+
+    def _after_loop_commit(self) -> None:
+        """After a commit on the loop's connection: a PASSIVE checkpoint of the WAL on the checkpoint thread, one
+        at a time and at most every half second. SQLite would otherwise run it inside that COMMIT, on the event
+        loop, every 1,000 pages: copying them to the database file and its fsync stalled every frame in flight.
+        PASSIVE, as the automatic one: it copies what no reader still needs and never waits for a lock."""
+        now = time.monotonic()
+        if self._checkpointing or now < self._checkpoint_after or self._checkpoints_stopped:
+            return
+        self._checkpointing, self._checkpoint_after = True, now + _CHECKPOINT_EVERY_SECONDS
+        try:
+            self._checkpointer.submit(self._checkpoint_sync)
+        except RuntimeError:  # shut down meanwhile
+            self._checkpointing = False
+
+    def _checkpoint_sync(self) -> None:
+        try:
+            if self._checkpoint_conn is None:
+                conn = sqlite3.connect(self._path, timeout=0, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA busy_timeout = 0")
+                self._checkpoint_conn = conn
+            self._checkpoint_conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:
+            pass  # busy or closing: the next commit asks again
+        finally:
+            self._checkpointing = False
+
+    def _close_checkpointer(self) -> None:
+        if self._checkpoint_conn is not None:
+            self._checkpoint_conn.close()
+            self._checkpoint_conn = None
 
     async def read(self, container: str, id: str, partition_key: Any) -> Document:
         if self._closed:
@@ -384,6 +480,18 @@ class SqliteDocumentStore:
             finally:
                 self._loop_lock.release()
         return await self._run(self._read_sync, container, id, partition_key)
+
+    async def read_if_changed(self, container: str, id: str, partition_key: Any, etag: str) -> Document | None:
+        if self._closed:
+            raise StoreError("the store is closed")
+        if container in self._tables and self._loop_lock.acquire(blocking=False):  # as read(): on the loop
+            try:
+                return self._read_changed_on(self._loop_connection(), container, id, partition_key, etag)
+            except sqlite3.OperationalError:
+                pass
+            finally:
+                self._loop_lock.release()
+        return await self._run(self._read_changed_sync, container, id, partition_key, etag)
 
     async def _write_soon(self, container: str, work: Callable[..., T], *args: Any) -> T:
         """``work`` on the event loop's connection if the write lock is free now, else on the store's thread."""
@@ -405,9 +513,9 @@ class SqliteDocumentStore:
             return await self._run(self._create_sync, container, doc)
         spec = self._containers[container]
         prepared = self._prepare(spec, doc, self._clock.now().timestamp())  # a bad document fails here, alone
-        etag = uuid.uuid4().hex
+        etag = os.urandom(16).hex()  # as unique as uuid4().hex, and the same 32 hex digits
         if await self._group.add(container, prepared, etag):
-            return {**json.loads(prepared[2]), "_etag": etag}
+            return _stored_copy(doc, prepared[2], etag)
         # the group could not run on the loop's connection (the lock was taken): wait for it on the thread
         return await self._run(self._create_sync, container, doc)
 
@@ -432,14 +540,14 @@ class SqliteDocumentStore:
                         conn.execute(f'DELETE FROM "{container}" WHERE expires_at <= ?', (now,))
                         self._purged[container] = now
                 for create in creates:
-                    conn.execute("SAVEPOINT one_create")
+                    # No SAVEPOINT needed: a failed INSERT is undone alone (SQLite's statement rollback) and
+                    # the transaction goes on; _insert's DELETE removes only an expired, invisible row.
                     try:
                         self._insert(conn, create.container, create.prepared, create.etag, now)
                     except DocumentConflict as exc:
-                        conn.execute("ROLLBACK TO one_create")
                         create.conflict = exc
-                    conn.execute("RELEASE one_create")
                 conn.execute("COMMIT")
+                self._after_loop_commit()
             except BaseException as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
@@ -471,6 +579,10 @@ class SqliteDocumentStore:
         if self._closed:
             return
         await self._run(self._close_sync)
+        self._checkpoints_stopped = True
+        if self._checkpoint_after:  # a checkpoint was started: its connection is closed on its thread
+            await asyncio.get_running_loop().run_in_executor(self._checkpointer, self._close_checkpointer)
+        self._checkpointer.shutdown(wait=False)
         with self._loop_lock:
             if self._loop_conn is not None:
                 self._loop_conn.close()

@@ -1,0 +1,65 @@
+"""How MeterValues builds its samples (shared/services/ocpp_transactions.py ``_samples``): a copy of a template
+and a sortable time without strftime, which must give exactly what ``model_construct`` and ``sortable_time``
+gave, and what pydantic would store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared.domain.metering import Reading, ocpp_instant
+from shared.domain.sessions import ChargingSession, MeterSample, sample_document, session_id_for, sortable_time
+from shared.services import ocpp_transactions as tx
+
+AT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+offsets = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+instants = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC) | offsets)
+
+
+@given(instants)
+def test_the_sortable_time_is_sortable_time(at: datetime) -> None:
+    assert tx._sortable(at) == sortable_time(at)
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)))
+def test_ocpp_instants_take_the_fast_way_and_agree(naive: datetime) -> None:
+    at = ocpp_instant(naive.isoformat() + "Z")
+    assert at.tzinfo is UTC  # what _sortable expects of the instants it formats without strftime
+    assert tx._sortable(at) == sortable_time(at)
+
+
+def _session() -> ChargingSession:
+    return ChargingSession(
+        id=session_id_for("stn_hot", "s1"), station_id="stn_hot", provider_id="prv_1", station_name="S",
+        time_zone="Europe/Paris", charger_id="CP-1", connector_id=1, connector_key="CP-1/1", max_power_kw=150,
+        id_tag="TAG", origin="charger", status="active", requested_at=AT, updated_at=AT, meter_start_wh=1_000,
+        base_register_wh=1_000, register_wh=1_000, register_at=AT,
+    )  # fmt: skip
+
+
+def test_samples_are_what_model_construct_built_and_pydantic_would_store() -> None:
+    session, now = _session(), AT + timedelta(minutes=5)
+    readings = [
+        Reading(at=AT + timedelta(minutes=2), register_wh=1_500, power_w=50_000.0, current_a=120.0, soc=40.0),
+        Reading(at=AT + timedelta(minutes=1), register_wh=1_200, context="Sample.Clock"),  # out of order
+        Reading(at=AT + timedelta(minutes=3), power_w=None, soc=41.0),  # no register: no energy
+    ]
+    samples = tx._samples(session, readings, now)
+    assert [s.at for s in samples] == sorted(r.at for r in readings)
+    expected_energy = [200, 500, None]
+    for sample, energy in zip(samples, expected_energy, strict=True):
+        reading = next(r for r in readings if r.at == sample.at)
+        values: dict[str, Any] = {
+            "id": f"{session.id}:{sortable_time(reading.at)}:{reading.context}", "session_id": session.id,
+            "at": reading.at, "register_wh": reading.register_wh, "energy_wh": energy, "power_w": reading.power_w,
+            "current_a": reading.current_a, "soc": reading.soc, "context": reading.context, "received_at": now,
+            "ttl": tx.SAMPLE_TTL_SECONDS,
+        }  # fmt: skip
+        constructed = MeterSample.model_construct(**values)
+        assert sample == constructed and sample.model_fields_set == constructed.model_fields_set
+        validated = MeterSample.model_validate(values)
+        assert sample_document(sample) == validated.model_dump(mode="json", exclude_none=True)
+    assert tx._SAMPLE.id == "" and tx._SAMPLE.register_wh is None  # the template is never changed
