@@ -137,6 +137,10 @@ class Settings(BaseSettings):
     invoice_font_dir: str = Field("", alias="INVOICE_FONT_DIR")
     invoice_link_ttl_seconds: int = Field(300, alias="INVOICE_LINK_TTL_SECONDS", ge=30, le=86400)
 
+    # Analytics (docs/analytics.md): rollups per station, provider, platform and driver
+    analytics_co2_kg_per_kwh: Decimal = Field(Decimal("0.4"), alias="ANALYTICS_CO2_KG_PER_KWH", ge=0, le=2)
+    analytics_recompute_days: int = Field(3, alias="ANALYTICS_RECOMPUTE_DAYS", ge=1, le=62)
+
     # Notifications (docs/notifications.md): email through the Mailer port, links back to the app
     mail_backend: Literal["outbox", "smtp", "acs"] = Field("outbox", alias="MAIL_BACKEND")
     mail_sender: str = Field("Watt's Up <no-reply@wattsup.local>", alias="MAIL_SENDER")

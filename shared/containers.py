@@ -37,7 +37,7 @@ CONTAINERS: dict[str, ContainerSpec] = {
             "stationId",
             indexed_fields=(
                 *("type", "status", "connectorKey", "startKey", "idTag"),
-                *("userId", "providerId", "requestedAt", "updatedAt", "hasPendingEvents"),
+                *("userId", "providerId", "requestedAt", "updatedAt", "stoppedAt", "hasPendingEvents"),
             ),
         ),
         ContainerSpec("reservations", "connectorKey", default_ttl=-1),
@@ -68,6 +68,9 @@ CONTAINERS: dict[str, ContainerSpec] = {
             ),
         ),
         ContainerSpec("notifications", "userId", default_ttl=-1),
+        # analytics rollups (docs/analytics.md): day documents per station, provider, driver and the platform,
+        # per-session contributions and the connectors' status log, partitioned by scope ("station:<id>" ...)
+        ContainerSpec("rollups", "scope", indexed_fields=("kind", "day", "at", "connectorKey")),
         ContainerSpec("counters", "id"),
         # commands sent to chargers, awaiting their reply (ChargerLink); they expire by their own ttl
         ContainerSpec("charger_commands", "chargerId", default_ttl=-1, indexed_fields=("status", "deadline")),

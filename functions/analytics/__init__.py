@@ -8,3 +8,4 @@ bp = func.Blueprint()
 api = Api(bp, tag="analytics")
 
 # Imported for their registrations on ``bp``; they import ``api`` or ``bp`` from here.
+from functions.analytics import consumers, endpoints  # noqa: E402,F401

@@ -46,6 +46,7 @@ var containers = [
   { name: 'payments', partitionKey: 'userId' }
   { name: 'reviews', partitionKey: 'stationId' }
   { name: 'notifications', partitionKey: 'userId', defaultTtl: -1 }
+  { name: 'rollups', partitionKey: 'scope' }
   { name: 'counters', partitionKey: 'id' }
   { name: 'charger_commands', partitionKey: 'chargerId', defaultTtl: -1 }
   { name: 'processed_messages', partitionKey: 'id', defaultTtl: -1 }

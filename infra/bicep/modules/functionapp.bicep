@@ -180,6 +180,9 @@ var appSettings = {
   BILLING_CAPTURE_MAX_ATTEMPTS: '6'
   BILLING_RETRY_BASE_SECONDS: '300'
   PLATFORM_COMMISSION_PERCENT: '10'
+  // analytics: CO2 avoided per kWh charged; days the nightly run recomputes from the source documents
+  ANALYTICS_CO2_KG_PER_KWH: '0.4'
+  ANALYTICS_RECOMPUTE_DAYS: '3'
   // notifications (docs/notifications.md): email through Communication Services (communication.bicep) with
   // the app's identity, from the managed domain's sender address
   MAIL_BACKEND: 'acs'
