@@ -11,6 +11,7 @@ then repeats that status. Each report goes through ``record_status``, so the day
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["watch_heartbeats"]
 
+log = logging.getLogger(__name__)
 OFFLINE = "offline"
 _FIELDS = ("providerId", "stationId", "connectors", "ocpp.lastSeenAt", "ocpp.lastBootAt", "lifecycle")
 
@@ -60,6 +62,8 @@ async def _went_offline(deps: Deps, charger: dict[str, Any], at: datetime) -> bo
         **{"id": f"offline:{charger['id']}", "scope": OFFLINE, "chargerId": charger["id"], "since": sortable_time(at)},
         **{"providerId": charger["providerId"], "stationId": charger["stationId"]},
     }
+    if not await _marked(deps, marker["id"]):
+        await _tell_provider(deps, charger, at)  # before the marker: a crash in between tells again, same id
     try:
         await deps.store.create(rollups.C, marker)
     except DocumentConflict:
@@ -67,6 +71,28 @@ async def _went_offline(deps: Deps, charger: dict[str, Any], at: datetime) -> bo
     for key in _keys(charger):
         await record_status(deps, str(charger["providerId"]), str(charger["stationId"]), key, "Offline", at)
     return True
+
+
+async def _marked(deps: Deps, marker_id: str) -> bool:
+    try:
+        await deps.store.read(rollups.C, marker_id, OFFLINE)
+        return True
+    except DocumentNotFound:
+        return False
+
+
+async def _tell_provider(deps: Deps, charger: dict[str, Any], at: datetime) -> None:
+    """ChargerOffline to the charger's provider, once per silent spell (the id names the spell's start)."""
+    from shared.services.notification_events import notify, station_details
+
+    provider_id, station_id = str(charger["providerId"]), str(charger["stationId"])
+    body = {"providerId": provider_id, "chargerId": charger["id"], "stationId": station_id,
+            **await station_details(deps, station_id)}  # fmt: skip
+    try:
+        await notify(deps, "ChargerOffline", body, cause=f"{charger['id']}:{sortable_time(at)}",
+                     recipient=provider_id, at=at, tenant=provider_id)  # fmt: skip
+    except Exception:  # noqa: BLE001 - the down time still counts; the next spell tells again
+        log.warning("could not queue ChargerOffline for %s", charger["id"], exc_info=True)
 
 
 async def _maybe_back(deps: Deps, marker: dict[str, Any], silent_before: datetime) -> bool:

@@ -77,6 +77,8 @@ async def test_a_silent_charger_is_down_until_heard_again(deps, clock, functions
     clock.advance(seconds=2 * interval + 60)
     assert await watch_heartbeats(deps) == (1, 0)  # offline since its heartbeat + 2 intervals
     assert await watch_heartbeats(deps) == (0, 0)  # marked once
+    told = await queued(deps, "ChargerOffline")  # the provider hears of it once
+    assert [(m.body["providerId"], m.body["chargerId"]) for m in told] == [(site.team.id, site.charger_id)]
     clock.advance(minutes=30)
     await site.result("Heartbeat", {})  # heard again: back at the time it was seen
     back_at = clock.now()
@@ -120,3 +122,21 @@ def bus_message(message: Message) -> Any:
     return ServiceBusMessage(
         body=message.to_json().encode(), message_id=message.id, application_properties={}, user_properties={}
     )
+
+
+async def queued(deps, kind: str):
+    """The messages of one kind on the notifications queue (taken off it)."""
+    from shared.adapters.embedded.local_bus import LocalBus
+    from shared.domain.messages import Message
+
+    bus = deps.bus
+    assert isinstance(bus, LocalBus)
+    found = []
+    for _ in range(20):  # bounded
+        batch = await bus.receive(deps.settings.notifications_queue, max_messages=500)
+        if not batch:
+            break
+        for delivery in batch:
+            found.append(Message.from_json(delivery.body))
+            await bus.complete(delivery)
+    return [m for m in found if m.type == kind]
