@@ -4,11 +4,16 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PY_STAMP   := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+WEB_DEPS   := web/node_modules/.installed
+WEB_BUILD  := web/dist/.built
+# what the web app's build depends on: a change to any of these rebuilds it on the next `make run`
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts \
+               web/tsconfig.json web/openapi.json
 UV_VERSION := 0.13.9
 HOST ?= 127.0.0.1
 PORT ?= 7071
 
-.PHONY: install run test lint typecheck infra-check bench clean
+.PHONY: install run test lint typecheck infra-check bench clean web web-test web-api
 
 $(PY_STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -22,19 +27,44 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(WEB_DEPS): web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB_BUILD): $(WEB_DEPS) $(WEB_SOURCES)
+	npm run build --prefix web
+	touch $@
+
+## web: build the web app into web/dist (served by the local host at /)
+web: $(WEB_BUILD)
+
+## web-test: type-check the web app and run its Vitest tests
+web-test: $(WEB_DEPS)
+	npm run typecheck --prefix web
+	npm test --prefix web
+
+## web-api: after an API change, regenerate web/openapi.json and the TypeScript types from it
+web-api: $(PY_STAMP) $(WEB_DEPS)
+	$(PY) tools/openapi_dump.py
+	npm run gen --prefix web
+
 local.settings.json:
 	cp local.settings.example.json $@
 
-install: $(PY_STAMP) $(NODE_STAMP)
+install: $(PY_STAMP) $(NODE_STAMP) $(WEB_DEPS)
 
 ## run: start the whole system locally on the embedded defaults, with demo data
-run: $(PY_STAMP) local.settings.json
-	$(PY) -m local_host --host $(HOST) --port $(PORT) --simulate 3
+run: $(PY_STAMP) local.settings.json $(WEB_BUILD)
+	WEBPUBSUB_ENDPOINT=http://$(HOST):$(PORT) APP_BASE_URL=http://$(HOST):$(PORT) \
+	  $(PY) -m local_host --host $(HOST) --port $(PORT) --simulate 3
 
-## test: lint and type-check, then every test (unit, contract incl. the Cosmos stand-in, functions, end-to-end)
+## test: lint and type-check, then every test (web app; unit, contract incl. the Cosmos stand-in, functions, end-to-end)
 test: install
 	$(PY) -m ruff check .
 	$(PY) -m mypy shared functions local_host function_app.py simulator
+	# the web app before pytest, so that pytest's summary stays the last line
+	npm run typecheck --prefix web
+	npm test --prefix web
 	WATTSUP_REQUIRE_COSMOS=1 $(PY) -m pytest
 
 lint: install
@@ -56,4 +86,4 @@ bench: install
 	$(PY) bench/health_rps.py
 
 clean:
-	rm -rf .data .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf .data .pytest_cache .mypy_cache .ruff_cache .hypothesis web/dist

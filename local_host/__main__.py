@@ -22,6 +22,7 @@ import azure.functions as func
 from local_host.discovery import functions_of
 from local_host.ocpp_relay import OcppMount
 from local_host.server import LocalHost
+from local_host.web_app import WebApp
 from shared.config import Settings, load_settings, project_root
 
 if TYPE_CHECKING:
@@ -58,7 +59,8 @@ async def serve(args: argparse.Namespace) -> None:
     try:
         settings = load_settings()
         ocpp = ocpp_mount(app, settings)
-        host = LocalHost(app, settings, args.host, args.port, host_json=host_json, ocpp=ocpp)
+        web = [WebApp(project_root() / "web" / "dist")]  # the built web app at / (local_host/web_app.py)
+        host = LocalHost(app, settings, args.host, args.port, host_json=host_json, ocpp=ocpp, extra_routes=web)
         await host.start()
     except (ValueError, KeyError, OSError) as exc:  # not loopback, unknown %Setting%, port in use
         raise SystemExit(f"local host: {exc}") from exc

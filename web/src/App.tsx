@@ -1,0 +1,80 @@
+// The app's frame: navigation, and which screen each address shows.
+import { Navigate, NavLink, Route, Routes, useLocation } from "react-router";
+import type { ReactNode } from "react";
+
+import { useAuth } from "./auth/AuthContext";
+import { HistoryScreen } from "./screens/HistoryScreen";
+import { InvoicesScreen } from "./screens/InvoicesScreen";
+import { LiveSessionScreen } from "./screens/LiveSessionScreen";
+import { MapScreen } from "./screens/MapScreen";
+import { NotificationsScreen } from "./screens/NotificationsScreen";
+import { PaymentMethodsScreen } from "./screens/PaymentMethodsScreen";
+import { SignInScreen } from "./screens/SignInScreen";
+import { StationScreen } from "./screens/StationScreen";
+
+function RequireSignIn({ children }: { children: ReactNode }) {
+  const { signedIn } = useAuth();
+  const location = useLocation();
+  if (!signedIn) return <Navigate to={`/signin?next=${encodeURIComponent(location.pathname)}`} replace />;
+  return <>{children}</>;
+}
+
+function Header() {
+  const { signedIn, me, signOut } = useAuth();
+  return (
+    <header className="app-header">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <NavLink to="/" className="brand">
+        ⚡ Watt&apos;s Up
+      </NavLink>
+      <nav aria-label="Main">
+        <NavLink to="/">Map</NavLink>
+        {signedIn && (
+          <>
+            <NavLink to="/sessions">Sessions</NavLink>
+            <NavLink to="/invoices">Invoices</NavLink>
+            <NavLink to="/payment-methods">Cards</NavLink>
+            <NavLink to="/notifications">Notifications</NavLink>
+          </>
+        )}
+      </nav>
+      <div className="account">
+        {signedIn ? (
+          <>
+            {me && <span className="muted">{me.name}</span>}
+            <button type="button" className="secondary" onClick={() => void signOut()}>
+              Sign out
+            </button>
+          </>
+        ) : (
+          <NavLink to="/signin">Sign in</NavLink>
+        )}
+      </div>
+    </header>
+  );
+}
+
+export function App() {
+  const guard = (screen: ReactNode) => <RequireSignIn>{screen}</RequireSignIn>;
+  return (
+    <>
+      <Header />
+      <main id="main" tabIndex={-1}>
+        <Routes>
+          <Route path="/" element={<MapScreen />} />
+          <Route path="/stations/:stationId" element={<StationScreen />} />
+          <Route path="/signin" element={<SignInScreen />} />
+          <Route path="/register" element={<SignInScreen register />} />
+          <Route path="/sessions" element={guard(<HistoryScreen />)} />
+          <Route path="/sessions/:sessionId" element={guard(<LiveSessionScreen />)} />
+          <Route path="/invoices" element={guard(<InvoicesScreen />)} />
+          <Route path="/payment-methods" element={guard(<PaymentMethodsScreen />)} />
+          <Route path="/notifications" element={guard(<NotificationsScreen />)} />
+          <Route path="*" element={<p className="page">This page does not exist.</p>} />
+        </Routes>
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,58 @@
+// The driver's charging sessions, newest first: GET /api/sessions.
+import { Link } from "react-router";
+
+import { unwrap } from "../api/problem";
+import { useApi } from "../auth/AuthContext";
+import { Empty, Loaded } from "../components/Status";
+import { useLoad } from "../components/useLoad";
+import { dateTime, duration, kwh, money } from "../format";
+
+export function HistoryScreen() {
+  const api = useApi();
+  const sessions = useLoad(
+    async () => unwrap(await api.client.GET("/api/sessions", { params: { query: { limit: 50 } } })).items,
+    [api],
+  );
+  return (
+    <div className="page">
+      <h1>Charging history</h1>
+      <Loaded load={sessions} what="Loading your sessions">
+        {(items) =>
+          items.length === 0 ? (
+            <Empty>
+              No sessions yet. <Link to="/">Find a charger</Link>.
+            </Empty>
+          ) : (
+            <table className="table">
+              <caption className="sr-only">Your charging sessions</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Started</th>
+                  <th scope="col">Station</th>
+                  <th scope="col">Energy</th>
+                  <th scope="col">Duration</th>
+                  <th scope="col">Cost</th>
+                  <th scope="col">Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((s) => (
+                  <tr key={s.id}>
+                    <td>
+                      <Link to={`/sessions/${encodeURIComponent(s.id)}`}>{dateTime(s.startedAt ?? s.requestedAt)}</Link>
+                    </td>
+                    <td>{s.stationName}</td>
+                    <td>{kwh(s.energyKwh)}</td>
+                    <td>{duration(s.durationSeconds)}</td>
+                    <td>{s.cost ? money(s.cost.amount, s.cost.currency) : "–"}</td>
+                    <td>{s.status}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
+      </Loaded>
+    </div>
+  );
+}
