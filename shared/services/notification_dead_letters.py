@@ -18,9 +18,19 @@ from shared.ports.dead_letters import DeadLetterEntry, DeadLetters, DeadLetterSo
 if TYPE_CHECKING:
     from shared.bootstrap import Deps
 
-__all__ = ["CONSUMERS", "DeadLetterPublic", "dead_letters_of", "list_dead_letters", "replay_dead_letter", "sources"]
+__all__ = [
+    "BILLING_EVENTS_CONSUMERS",
+    "SESSION_EVENTS_CONSUMERS",
+    "DeadLetterPublic",
+    "dead_letters_of",
+    "list_dead_letters",
+    "replay_dead_letter",
+    "sources",
+]
 
-CONSUMERS = ("analytics", "billing", "notifications", "reviews")  # servicebus.bicep's consumers
+# the subscriptions of each topic (the functions' subscription names; servicebus.bicep declares the same)
+SESSION_EVENTS_CONSUMERS = ("analytics", "billing", "notifications", "reviews")
+BILLING_EVENTS_CONSUMERS = ("analytics", "notifications")
 _cache: dict[int, DeadLetters] = {}
 
 
@@ -74,8 +84,9 @@ def dead_letters_of(deps: Deps) -> DeadLetters:
 
 def sources(deps: Deps) -> list[DeadLetterSource]:
     s = deps.settings
-    topics = (s.session_events_topic, s.billing_events_topic)
-    return [DeadLetterSource(s.notifications_queue), *(DeadLetterSource(t, c) for t in topics for c in CONSUMERS)]
+    by_topic = ((s.session_events_topic, SESSION_EVENTS_CONSUMERS), (s.billing_events_topic, BILLING_EVENTS_CONSUMERS))
+    subscriptions = [DeadLetterSource(topic, c) for topic, consumers in by_topic for c in consumers]
+    return [DeadLetterSource(s.notifications_queue), *subscriptions]
 
 
 async def list_dead_letters(deps: Deps, *, limit: int) -> list[DeadLetterPublic]:

@@ -375,13 +375,34 @@ def test_every_receiving_entity_dead_letters_after_max_delivery_count():
         assert properties["deadLetteringOnMessageExpiration"] is True, name
 
 
+def subscriptions_of_the_app() -> dict[str, list[str]]:
+    """The subscription names the app's Service Bus topic triggers use, per topic setting (the one place)."""
+    import function_app
+    from local_host.discovery import functions_of
+
+    found: dict[str, set[str]] = {"SessionEventsTopic": set(), "BillingEventsTopic": set()}
+    for f in functions_of(function_app.app):
+        trigger = f.get_trigger()
+        subscription = getattr(trigger, "subscription_name", None)
+        if subscription:
+            found[str(trigger.topic_name).strip("%")].add(subscription)
+    return {topic: sorted(names) for topic, names in found.items()}
+
+
 def test_topics_queue_and_subscriptions_match_the_app():
     tree = parsed("servicebus")
     parameters = tree["parameters"]
     assert parameters["sessionEventsTopicName"]["default"] == field_default("session_events_topic")
     assert parameters["billingEventsTopicName"]["default"] == field_default("billing_events_topic")
     assert parameters["notificationsQueueName"]["default"] == field_default("notifications_queue")
-    assert parameters["consumers"]["default"] == ["analytics", "billing", "notifications", "reviews"]
+    from shared.services.notification_dead_letters import BILLING_EVENTS_CONSUMERS, SESSION_EVENTS_CONSUMERS
+
+    wanted = subscriptions_of_the_app()
+    assert parameters["sessionEventsConsumers"]["default"] == wanted["SessionEventsTopic"]
+    assert parameters["billingEventsConsumers"]["default"] == wanted["BillingEventsTopic"]
+    # the admins' dead-letter list reads every subscription's dead-letter queue
+    assert list(SESSION_EVENTS_CONSUMERS) == wanted["SessionEventsTopic"]
+    assert list(BILLING_EVENTS_CONSUMERS) == wanted["BillingEventsTopic"]
     parents = {
         body(r)["parent"]
         for r in resources_of_type(tree, "Microsoft.ServiceBus/namespaces/topics/subscriptions").values()

@@ -1,5 +1,5 @@
 // Service Bus (DESIGN section 5): topics session-events and billing-events with one subscription per
-// consuming capability, and the notifications queue. Local auth is off (identity only); the app gets
+// capability that consumes that topic, and the notifications queue. Local auth is off (identity only); the app gets
 // Data Sender and Data Receiver on the namespace, never Owner.
 param name string
 param location string
@@ -9,12 +9,18 @@ param sessionEventsTopicName string = 'session-events'
 param billingEventsTopicName string = 'billing-events'
 param notificationsQueueName string = 'notifications'
 
-@description('Capabilities that consume the topics; each gets its own subscription on each topic')
-param consumers array = [
+@description('The subscriptions on session-events: one per consuming capability (the functions\' subscription_name)')
+param sessionEventsConsumers array = [
   'analytics'
   'billing'
   'notifications'
   'reviews'
+]
+
+@description('The subscriptions on billing-events: one per consuming capability')
+param billingEventsConsumers array = [
+  'analytics'
+  'notifications'
 ]
 
 @description('Deliveries before a message is dead-lettered; the app reads the same value as BUS_MAX_DELIVERY_COUNT')
@@ -72,7 +78,7 @@ resource billingEvents 'Microsoft.ServiceBus/namespaces/topics@2022-10-01-previe
   properties: entityDefaults
 }
 
-resource sessionEventsSubscriptions 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2022-10-01-preview' = [for consumer in consumers: {
+resource sessionEventsSubscriptions 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2022-10-01-preview' = [for consumer in sessionEventsConsumers: {
   parent: sessionEvents
   name: consumer
   properties: union(receiverDefaults, {
@@ -80,7 +86,7 @@ resource sessionEventsSubscriptions 'Microsoft.ServiceBus/namespaces/topics/subs
   })
 }]
 
-resource billingEventsSubscriptions 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2022-10-01-preview' = [for consumer in consumers: {
+resource billingEventsSubscriptions 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2022-10-01-preview' = [for consumer in billingEventsConsumers: {
   parent: billingEvents
   name: consumer
   properties: union(receiverDefaults, {
