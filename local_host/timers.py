@@ -88,4 +88,6 @@ class TimerRunner:
         except Exception:
             outcome = "failed"
             log.exception("timer function %s raised", function.name)
-        log.info("%s timer past_due=%s %s", function.name, past_due, outcome)
+        # a run that did its work quietly is DEBUG (timers fire every few seconds); the functions log what they did
+        level = logging.DEBUG if outcome == "completed" and not past_due else logging.INFO
+        log.log(level, "%s timer past_due=%s %s", function.name, past_due, outcome)
