@@ -17,12 +17,13 @@ from shared.adapters.embedded.local_bus import LocalBus
 from shared.bootstrap import Deps
 from shared.domain.messages import Message
 from shared.ocpp.router import handle_frame
+from shared.services.app_tags import app_id_tag
 from shared.services.charger_state import update_ocpp_state
 from shared.services.ocpp_handlers import OcppContext, ocpp_time, router
 from tests.fakes import RecordingLink
 from tests.providers_fixture import Member, ProviderTeam, charger_body, create_provider, driver, station_body
 
-__all__ = ["CONNECTION", "TARIFF", "Site", "build_site", "priced_station"]
+__all__ = ["CONNECTION", "TARIFF", "Site", "app_session", "build_site", "bus_messages", "priced_station"]
 
 CONNECTION = "conn-cp-1"
 PROBE = "test-probe"  # a subscription on session-events that the tests read
@@ -136,20 +137,34 @@ class Site:
 
     async def events(self, *types: str) -> list[Message]:
         """The session events published since the last call (optionally only some types), oldest first."""
-        bus = self.deps.bus
-        assert isinstance(bus, LocalBus)
-        found: list[Message] = []
-        for _ in range(100):  # bounded: 100 x 500 messages
-            batch = await bus.receive(self.deps.settings.session_events_topic, PROBE, max_messages=500)
-            if not batch:
-                break
-            for delivery in batch:
-                found.append(Message.from_json(delivery.body))
-                await bus.complete(delivery)
+        found = await bus_messages(self.deps, self.deps.settings.session_events_topic, PROBE)
         return [m for m in found if not types or m.type in types]
 
     async def session(self, session_id: str, token: str | None = None) -> Any:
         return await self.functions("get_session", token=token or self.tok, route={"sessionId": session_id})
+
+
+async def bus_messages(deps: Deps, destination: str, subscription: str | None = None) -> list[Message]:
+    """Take every message waiting on a queue, or on a test's subscription of a topic, oldest first (bounded)."""
+    bus = deps.bus
+    assert isinstance(bus, LocalBus)
+    found: list[Message] = []
+    for _ in range(100):  # bounded: 100 x 500 messages
+        batch = await bus.receive(destination, subscription, max_messages=500)
+        if not batch:
+            break
+        for delivery in batch:
+            found.append(Message.from_json(delivery.body))
+            await bus.complete(delivery)
+    return found
+
+
+async def app_session(site: Site, caps: dict[str, Any] | None = None, meter_start: int = 1000) -> tuple[str, int]:
+    """A session started from the app and started by the charger: (session id, transaction id)."""
+    started = await site.start_from_app(caps=caps)
+    assert started.status == 201, started.json
+    await site.answer("RemoteStartTransaction", {"status": "Accepted"})
+    return started.json["id"], await site.start(app_id_tag(site.driver.user_id), meter_start)
 
 
 async def priced_station(

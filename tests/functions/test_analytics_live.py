@@ -13,7 +13,7 @@ from shared.domain.sessions import sortable_time
 from shared.ports.store import Filter, Query
 from shared.services.analytics import on_event
 from shared.services.analytics_heartbeats import watch_heartbeats
-from tests.charging_fixture import build_site
+from tests.charging_fixture import build_site, bus_messages
 from tests.functions.charged_sessions import charged, refund
 from tests.providers_fixture import driver
 
@@ -126,17 +126,4 @@ def bus_message(message: Message) -> Any:
 
 async def queued(deps, kind: str):
     """The messages of one kind on the notifications queue (taken off it)."""
-    from shared.adapters.embedded.local_bus import LocalBus
-    from shared.domain.messages import Message
-
-    bus = deps.bus
-    assert isinstance(bus, LocalBus)
-    found = []
-    for _ in range(20):  # bounded
-        batch = await bus.receive(deps.settings.notifications_queue, max_messages=500)
-        if not batch:
-            break
-        for delivery in batch:
-            found.append(Message.from_json(delivery.body))
-            await bus.complete(delivery)
-    return [m for m in found if m.type == kind]
+    return [m for m in await bus_messages(deps, deps.settings.notifications_queue) if m.type == kind]

@@ -24,7 +24,7 @@ from shared.services import billing
 from shared.services.app_tags import app_id_tag
 from shared.services.invoicing import find_invoice
 from shared.services.sessions import connector_tariff
-from tests.charging_fixture import Site, build_site
+from tests.charging_fixture import Site, app_session, build_site, bus_messages
 from tests.fakes import FakeClock
 from tests.providers_fixture import DECLINED, INSUFFICIENT_FUNDS, add_card, driver
 
@@ -41,24 +41,7 @@ async def site(deps: Deps, functions: Any) -> Site:
 
 
 async def billing_events(deps: Deps, destination: str | None = None) -> list[Message]:
-    bus = deps.bus
-    assert isinstance(bus, LocalBus)
-    found: list[Message] = []
-    for _ in range(20):  # bounded
-        batch = await bus.receive(destination or deps.settings.billing_events_topic, PROBE, max_messages=500)
-        if not batch:
-            break
-        for delivery in batch:
-            found.append(Message.from_json(delivery.body))
-            await bus.complete(delivery)
-    return found
-
-
-async def app_session(site: Site, caps: dict[str, Any] | None = None, meter_start: int = 1000) -> tuple[str, int]:
-    started = await site.start_from_app(caps=caps)
-    assert started.status == 201, started.json
-    await site.answer("RemoteStartTransaction", {"status": "Accepted"})
-    return started.json["id"], await site.start(app_id_tag(site.driver.user_id), meter_start)
+    return await bus_messages(deps, destination or deps.settings.billing_events_topic, PROBE)
 
 
 async def payment_of(site: Site, session_id: str) -> SessionPayment:

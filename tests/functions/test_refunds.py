@@ -24,7 +24,7 @@ from shared.repositories.payments import find_payment, save_payment
 from shared.services import refunds
 from shared.services.credit_notes import credit_note_lines
 from shared.services.invoicing import find_invoice
-from tests.charging_fixture import Site, build_site
+from tests.charging_fixture import Site, build_site, bus_messages
 from tests.fakes import FakeClock
 from tests.functions.charged_sessions import charged, invoice_of, refund
 from tests.providers_fixture import create_provider, platform_admin
@@ -41,16 +41,7 @@ async def site(deps: Deps, functions: Any) -> Site:
 
 
 async def billing_events(deps: Deps, *types: str) -> list[Message]:
-    bus = deps.bus
-    assert isinstance(bus, LocalBus)
-    found: list[Message] = []
-    for _ in range(20):  # bounded
-        batch = await bus.receive(deps.settings.billing_events_topic, PROBE, max_messages=500)
-        if not batch:
-            break
-        for delivery in batch:
-            found.append(Message.from_json(delivery.body))
-            await bus.complete(delivery)
+    found = await bus_messages(deps, deps.settings.billing_events_topic, PROBE)
     return [m for m in found if not types or m.type in types]
 
 

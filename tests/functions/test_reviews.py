@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from shared.adapters.embedded.local_bus import LocalBus
 from shared.bootstrap import Deps
 from shared.domain.messages import Message
 from shared.domain.reviews import rating_id
@@ -23,7 +22,7 @@ from shared.repositories import sessions as session_repo
 from shared.repositories.stations import read_station
 from shared.services.app_tags import app_id_tag
 from shared.services.reviews_rating import count_review, rebuild_rating
-from tests.charging_fixture import Site, build_site
+from tests.charging_fixture import Site, build_site, bus_messages
 from tests.fakes import FakeClock
 from tests.providers_fixture import Member, driver, platform_admin
 
@@ -80,16 +79,7 @@ async def rating_of(site: Site) -> dict[str, Any]:
 
 async def notifications(deps: Deps, *kinds: str) -> list[Message]:
     """The messages on the notifications queue since the last call (optionally only some kinds)."""
-    bus = deps.bus
-    assert isinstance(bus, LocalBus)
-    found: list[Message] = []
-    for _ in range(100):  # bounded
-        batch = await bus.receive(deps.settings.notifications_queue, max_messages=500)
-        if not batch:
-            break
-        for delivery in batch:
-            found.append(Message.from_json(delivery.body))
-            await bus.complete(delivery)
+    found = await bus_messages(deps, deps.settings.notifications_queue)
     return [m for m in found if not kinds or m.type in kinds]
 
 

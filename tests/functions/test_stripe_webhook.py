@@ -20,16 +20,14 @@ from shared.adapters.embedded.local_bus import LocalBus
 from shared.adapters.embedded.payment_simulator import DEFAULT_WEBHOOK_SECRET, PaymentSimulator, SignedWebhook
 from shared.bootstrap import Deps
 from shared.domain.billing import SessionPayment
-from shared.domain.messages import Message
 from shared.domain.payments import PaymentDeclined
 from shared.repositories.payment_accounts import find_account
 from shared.repositories.payments import find_payment
 from shared.services import billing
-from shared.services.app_tags import app_id_tag
 from shared.services.idempotency import already_processed
 from shared.services.invoicing import find_invoice
 from shared.services.stripe_webhooks import CONSUMER, deliver_simulator_webhooks, receive_webhook
-from tests.charging_fixture import Site, build_site
+from tests.charging_fixture import Site, app_session, build_site, bus_messages
 from tests.fakes import FakeClock
 from tests.providers_fixture import DECLINED, driver
 
@@ -80,27 +78,6 @@ async def pending(deps: Deps, event_type: str | None = None, intent_id: str | No
         if (event_type is None or w.type == event_type)
         and (intent_id is None or json.loads(w.payload)["data"]["object"]["id"] == intent_id)
     ]  # fmt: skip
-
-
-async def bus_messages(deps: Deps, destination: str) -> list[Message]:
-    bus = deps.bus
-    assert isinstance(bus, LocalBus)
-    found: list[Message] = []
-    for _ in range(20):  # bounded
-        batch = await bus.receive(destination, PROBE, max_messages=500)
-        if not batch:
-            break
-        for delivery in batch:
-            found.append(Message.from_json(delivery.body))
-            await bus.complete(delivery)
-    return found
-
-
-async def app_session(site: Site, caps: dict[str, Any] | None = None, meter_start: int = 1000) -> tuple[str, int]:
-    started = await site.start_from_app(caps=caps)
-    assert started.status == 201, started.json
-    await site.answer("RemoteStartTransaction", {"status": "Accepted"})
-    return started.json["id"], await site.start(app_id_tag(site.driver.user_id), meter_start)
 
 
 async def payment_of(site: Site, session_id: str, user_id: str | None = None) -> SessionPayment:
@@ -178,7 +155,7 @@ class TestReconciliation:
         assert state(again) == state(payment)
         intent = await site.deps.payments.retrieve_payment_intent(payment.hold_intent_id or "")
         assert (intent.status, intent.amount_received_minor, intent.amount_capturable_minor) == ("succeeded", 500, 0)
-        types = [m.type for m in await bus_messages(site.deps, site.deps.settings.billing_events_topic)]
+        types = [m.type for m in await bus_messages(site.deps, site.deps.settings.billing_events_topic, PROBE)]
         assert (types.count("PaymentCaptured"), types.count("InvoiceIssued")) == (1, 1)
 
     async def test_events_delivered_backwards_change_nothing_after_settling(self, site: Site, clock: FakeClock) -> None:
@@ -277,7 +254,7 @@ class TestFailedCharge:
         assert len(await pending(site.deps, "payment_intent.payment_failed")) == 1
         assert (await deliver_simulator_webhooks(site.deps)).failed == 0
         assert state(await payment_of(site, session_id, poor.user_id)) == state(failed)
-        notes = await bus_messages(site.deps, site.deps.settings.notifications_queue)
+        notes = await bus_messages(site.deps, site.deps.settings.notifications_queue, PROBE)
         assert [(n.type, n.body["amount"]) for n in notes] == [("PaymentFailed", "2.38")]
 
     async def test_a_refusal_billing_never_wrote_down_is_recorded_once(self, site: Site, clock: FakeClock) -> None:
@@ -314,7 +291,7 @@ class TestFailedCharge:
         assert (recorded.status, recorded.attempts, recorded.due_minor, recorded.collected_minor) == (
             "capture_failed", 1, 238, 0,
         )  # fmt: skip
-        notes = await bus_messages(site.deps, site.deps.settings.notifications_queue)
+        notes = await bus_messages(site.deps, site.deps.settings.notifications_queue, PROBE)
         assert [(n.type, n.body["amount"]) for n in notes] == [("PaymentFailed", "2.38")]
 
 
