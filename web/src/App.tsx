@@ -2,7 +2,10 @@
 import { Navigate, NavLink, Route, Routes, useLocation } from "react-router";
 import type { ReactNode } from "react";
 
+import { AdminScreen } from "./admin/AdminScreen";
 import { useAuth } from "./auth/AuthContext";
+import { ConsoleScreen } from "./console/ConsoleScreen";
+import { isAdmin, isProvider } from "./console/roles";
 import { HistoryScreen } from "./screens/HistoryScreen";
 import { InvoicesScreen } from "./screens/InvoicesScreen";
 import { LiveSessionScreen } from "./screens/LiveSessionScreen";
@@ -19,7 +22,7 @@ function RequireSignIn({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-function Header() {
+export function Header() {
   const { signedIn, me, signOut } = useAuth();
   return (
     <header className="app-header">
@@ -37,6 +40,8 @@ function Header() {
             <NavLink to="/invoices">Invoices</NavLink>
             <NavLink to="/payment-methods">Cards</NavLink>
             <NavLink to="/notifications">Notifications</NavLink>
+            {isProvider(me) && <NavLink to="/console">Console</NavLink>}
+            {isAdmin(me) && <NavLink to="/admin">Admin</NavLink>}
           </>
         )}
       </nav>
@@ -72,6 +77,8 @@ export function App() {
           <Route path="/invoices" element={guard(<InvoicesScreen />)} />
           <Route path="/payment-methods" element={guard(<PaymentMethodsScreen />)} />
           <Route path="/notifications" element={guard(<NotificationsScreen />)} />
+          <Route path="/console/*" element={guard(<ConsoleScreen />)} />
+          <Route path="/admin/*" element={guard(<AdminScreen />)} />
           <Route path="*" element={<p className="page">This page does not exist.</p>} />
         </Routes>
       </main>
