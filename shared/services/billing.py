@@ -435,6 +435,10 @@ async def _settle(deps: Deps, session_id: str) -> SessionPayment | None:
         if payment is None:
             return None
     if payment.settled:
+        if payment.status == "captured" and payment.invoice_id is None:  # captured, but its invoice failed
+            from shared.services.invoicing import issue_session_invoice
+
+            return await issue_session_invoice(deps, session, payment)
         return payment
     if due == 0:
         return await release_hold(deps, payment, "failed_start" if session.status == "failed" else "below_minimum")

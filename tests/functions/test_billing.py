@@ -490,3 +490,28 @@ async def test_a_top_up_still_processing_is_counted_once_it_succeeded_and_never_
     done = await find_payment(site.deps.store, site.driver.user_id, started.body["sessionId"])
     assert done is not None and (done.status, done.topped_up_minor) == ("captured", 238)
     assert len(charges) == 1  # the card was charged once
+
+
+async def test_an_invoice_that_failed_after_the_capture_is_issued_when_the_stop_comes_again(
+    site: Site, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session_id, tx = await app_session(site)
+    clock.advance(minutes=30)
+    await site.stop(tx, 6000)  # 2.38 EUR
+    event = await stopped_event(site, session_id)
+    real_put = site.deps.blobs.put
+
+    async def storage_down(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("blob storage unavailable")
+
+    monkeypatch.setattr(site.deps.blobs, "put", storage_down)
+    with pytest.raises(OSError):
+        await billing.on_session_event(site.deps, event)  # the bus redelivers it
+    captured = await payment_of(site, session_id)
+    assert (captured.status, captured.collected_minor, captured.invoice_id) == ("captured", 238, None)
+    monkeypatch.setattr(site.deps.blobs, "put", real_put)
+    assert await billing.on_session_event(site.deps, event) == "settled"
+    done = await payment_of(site, session_id)
+    assert done.invoice_id is not None and done.collected_minor == 238  # invoiced, nothing taken again
+    intent = await site.deps.payments.retrieve_payment_intent(done.hold_intent_id or "")
+    assert intent.amount_received_minor == 238
