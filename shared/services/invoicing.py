@@ -40,7 +40,7 @@ from shared.invoices.render import render_html
 from shared.ports.store import DocumentConflict, DocumentNotFound, Filter, PreconditionFailed, Query
 from shared.repositories.providers import get_provider
 from shared.repositories.users import get_user
-from shared.services.invoice_numbers import assign_invoice_number
+from shared.services.invoice_numbers import Lookup, Settle, assign_invoice_number
 
 if TYPE_CHECKING:
     from shared.bootstrap import Deps
@@ -135,7 +135,7 @@ async def find_invoice(deps: Deps, invoice_id: str, provider_id: str | None = No
     return InvoiceRecord.model_validate(page.items[0]) if page.items else None
 
 
-def number_settler(deps: Deps, provider_id: str, prefix: str, year: int):  # type: ignore[no-untyped-def]
+def number_settler(deps: Deps, provider_id: str, prefix: str, year: int) -> tuple[Settle, Lookup]:
     """The ``settle`` and ``lookup`` callbacks of ``assign_invoice_number`` for records of one provider."""
 
     async def lookup(invoice_id: str) -> int | None:
