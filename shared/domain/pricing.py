@@ -165,7 +165,10 @@ def minor_unit(currency: str) -> int:
 
 
 def _round(amount: Decimal, currency: str) -> Decimal:
-    return amount.quantize(Decimal(1).scaleb(-minor_unit(currency)), ROUND_HALF_UP)
+    # in the exact context: an amount with more digits than the caller's context holds (a meter register
+    # near its limit) still rounds, instead of raising InvalidOperation
+    with localcontext(_EXACT):
+        return amount.quantize(Decimal(1).scaleb(-minor_unit(currency)), ROUND_HALF_UP)
 
 
 def money(amount: Decimal, currency: str) -> dict[str, str]:

@@ -838,3 +838,10 @@ class TestRunsEqualPieces:
         assert energy["amountExclVat"] == "0.95" + "0" * 35
         assert energy["quantity"] == "3." + "0" * 36
         assert cost.excl_vat == D("0.95")
+
+
+def test_an_amount_wider_than_the_default_decimal_context_still_rounds() -> None:
+    from shared.domain.pricing import _round
+
+    # 30 digits: more than Python's default context holds (28); a fuzzed meter register got there
+    assert str(_round(D("123456789012345678901234567.891"), "EUR")) == "123456789012345678901234567.89"
