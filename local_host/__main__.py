@@ -65,7 +65,7 @@ async def serve(args: argparse.Namespace) -> None:
     except (ValueError, KeyError, OSError) as exc:  # not loopback, unknown %Setting%, port in use
         raise SystemExit(f"local host: {exc}") from exc
     seeding = await _warm_up(host)
-    simulation = _simulation(host, seeding, args.simulate)
+    simulation = _simulation(host, seeding, args.simulate, settings, args.meter_interval)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -110,7 +110,9 @@ async def _warm_up(host: LocalHost) -> asyncio.Task[None] | None:
     return asyncio.create_task(seed())
 
 
-def _simulation(host: LocalHost, seeding: asyncio.Task[None] | None, count: int) -> DemoSimulation | None:
+def _simulation(
+    host: LocalHost, seeding: asyncio.Task[None] | None, count: int, settings: Settings, meter_interval: float | None
+) -> DemoSimulation | None:
     """``--simulate N``: N simulated demo chargers against this host's own OCPP endpoint, once the demo is seeded."""
     if count <= 0:
         return None
@@ -122,7 +124,14 @@ def _simulation(host: LocalHost, seeding: asyncio.Task[None] | None, count: int)
 
     address = f"[{host.host}]" if ":" in host.host else host.host
     try:
-        simulation = DemoSimulation(f"ws://{address}:{host.port}/ocpp", count, ready=seeding, id_tag=DEMO_ID_TAG)
+        simulation = DemoSimulation(
+            f"ws://{address}:{host.port}/ocpp",
+            count,
+            ready=seeding,
+            id_tag=DEMO_ID_TAG,
+            stations_per_provider=settings.demo_stations_per_provider,
+            meter_interval=meter_interval,
+        )
     except ValueError as exc:  # more chargers than the demo network has
         print(f"  --simulate skipped: {exc}")
         return None
@@ -140,6 +149,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-level", default="INFO")
     simulate = "also run N simulated demo chargers (OCPP 1.6J) against this host once seeded (default 0)"
     parser.add_argument("--simulate", type=int, default=0, metavar="N", help=simulate)
+    interval = "seconds between the simulated chargers' MeterValues while charging (default 10)"
+    parser.add_argument("--meter-interval", type=float, default=None, metavar="SECONDS", help=interval)
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # the app module lives at the project root, whichever directory we were started from

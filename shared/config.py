@@ -160,6 +160,8 @@ class Settings(BaseSettings):
 
     # Local host and demo data
     demo_data: bool = Field(False, alias="DEMO_DATA")
+    # how many stations each of the three demo providers gets (the end-to-end browser test seeds a few)
+    demo_stations_per_provider: int = Field(50, alias="DEMO_STATIONS_PER_PROVIDER", ge=1, le=500)
 
     @classmethod
     def settings_customise_sources(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from simulator.battery import Car
 from simulator.charger import SimulatedCharger
@@ -33,12 +33,12 @@ class ChargerLogin:
     connectors: tuple[ConnectorSpec, ...]
 
 
-def demo_chargers(count: int) -> list[ChargerLogin]:
+def demo_chargers(count: int, stations_per_provider: int = 50) -> list[ChargerLogin]:
     """The first charger of the demo network's stations, ``count`` of them, taking the providers in turn."""
     from shared.services.demo import DEMO_CHARGER_PASSWORD
     from shared.services.demo_network import demo_network
 
-    providers = demo_network()
+    providers = demo_network(stations_per_provider)
     logins: list[ChargerLogin] = []
     for n in range(count):
         provider = providers[n % len(providers)]
@@ -112,9 +112,19 @@ class DemoSimulation:
 
     OPTIONS = Options(meter_interval=10.0, unplug_after=15.0)
 
-    def __init__(self, url: str, count: int, *, ready: Awaitable[object] | None, id_tag: str | None) -> None:
-        self.logins = demo_chargers(count)
-        self.fleet = Fleet(url, self.logins, self.OPTIONS)
+    def __init__(
+        self,
+        url: str,
+        count: int,
+        *,
+        ready: Awaitable[object] | None,
+        id_tag: str | None,
+        stations_per_provider: int = 50,
+        meter_interval: float | None = None,
+    ) -> None:
+        self.logins = demo_chargers(count, stations_per_provider)
+        options = self.OPTIONS if meter_interval is None else replace(self.OPTIONS, meter_interval=meter_interval)
+        self.fleet = Fleet(url, self.logins, options)
         self._ready, self._id_tag = ready, id_tag
         self._task: asyncio.Task[None] | None = None
 

@@ -40,9 +40,12 @@ DEMO_DRIVER_PASSWORD = "driver-password-1"
 DEMO_PROVIDER_PASSWORD = "provider-password-1"
 DEMO_CHARGER_PASSWORD = "demo-charger-password"
 DEMO_ID_TAG = "DEMO0001"
+DEMO_APPLICANT_EMAIL = "applicant@wattsup.dev"
+DEMO_APPLICANT_PASSWORD = "applicant-password-1"
 DEMO_ACCOUNTS = [
     ("driver", DEMO_DRIVER_EMAIL, DEMO_DRIVER_PASSWORD),
     *(("provider admin", p.admin_email, DEMO_PROVIDER_PASSWORD) for p in demo_network(stations_per_provider=0)),
+    ("applicant", DEMO_APPLICANT_EMAIL, DEMO_APPLICANT_PASSWORD),
 ]
 
 
@@ -124,6 +127,23 @@ async def _station(deps: Deps, who: Principal, demo: DemoStation, tariff_id: str
     return station.id
 
 
+async def _pending_application(deps: Deps) -> None:
+    """A provider application waiting for an admin, so the admin screens have something to decide."""
+    if await find_by_email(deps.store, email_key(DEMO_APPLICANT_EMAIL)) is not None:
+        return  # seeded before (and perhaps decided since)
+    user_id = await _account(deps, DEMO_APPLICANT_EMAIL, DEMO_APPLICANT_PASSWORD, "Kiezstrom applicant")
+    cmd = providers.ProviderApply(
+        legal_name="Kiezstrom eG",
+        display_name="Kiezstrom",
+        vat_id="DE844444444",
+        country="DE",
+        currency="EUR",
+        support_email=DEMO_APPLICANT_EMAIL,
+        billing_address=PostalAddress(lines=("Kiezweg 4",), postal_code="10245", city="Berlin", country="DE"),
+    )
+    await providers.apply(cmd, user_id=user_id, store=deps.store, clock=deps.clock)
+
+
 async def _demo_card(deps: Deps, driver_id: str) -> None:
     """Stripe's test Visa on the demo driver's account, where the payment simulator runs: starts need a card."""
     form = card_form(deps.payments)
@@ -148,8 +168,9 @@ async def seed_demo_data(deps: Deps) -> None:
     if admin is None:
         log.warning("demo network skipped: no ADMIN_EMAIL account to approve the providers")
         return
+    await _pending_application(deps)
     now = deps.clock.now()
-    for demo in demo_network():
+    for demo in demo_network(deps.settings.demo_stations_per_provider):
         who = await _provider(deps, demo, admin.id)
         if who is None:
             continue

@@ -102,9 +102,12 @@ def _charger(rng: random.Random, identity: str, fast: bool) -> DemoCharger:
 
 
 def demo_network(stations_per_provider: int = 50, seed: int = 7) -> list[DemoProvider]:
-    rng = random.Random(seed)
+    """Each provider draws from its own generator, so a smaller network is a prefix of a larger one:
+    station ``n`` of a provider (and the charger a simulated demo charger logs in as) does not depend on
+    ``stations_per_provider`` (``DEMO_STATIONS_PER_PROVIDER``)."""
     providers = []
     for key, legal, display, vat in PROVIDERS:
+        rng = random.Random(f"{seed}/{key}")
         provider = DemoProvider(key, legal, display, vat, f"admin@{key}.example.com")
         for n in range(stations_per_provider):
             district, lon, lat, postal = rng.choice(DISTRICTS)

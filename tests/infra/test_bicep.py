@@ -56,6 +56,7 @@ NOT_IN_AZURE = {
     "SMTP_USERNAME": "Azure sends through Communication Services (MAIL_BACKEND=acs), not SMTP",
     "SMTP_PASSWORD": "Azure sends through Communication Services (MAIL_BACKEND=acs), not SMTP",
     "SMTP_SECURITY": "Azure sends through Communication Services (MAIL_BACKEND=acs), not SMTP",
+    "DEMO_STATIONS_PER_PROVIDER": "sizes the demo network, which only development seeds (DEMO_DATA)",
 }
 SECRET_SETTINGS = (
     *("JWT_SECRET", "WEBPUBSUB_ACCESS_KEYS", "ADMIN_PASSWORD"),

@@ -32,6 +32,10 @@ def test_demo_chargers_are_the_seeded_ones_one_per_station_provider_by_provider(
     assert {c.password for c in chargers} == {DEMO_CHARGER_PASSWORD}
     with pytest.raises(ValueError, match="only"):
         demo_chargers(3 * len(network[0].stations) + 1)
+    # a smaller demo network (DEMO_STATIONS_PER_PROVIDER) has the same first stations
+    assert demo_chargers(4, stations_per_provider=2) == chargers
+    with pytest.raises(ValueError, match="only 6"):
+        demo_chargers(7, stations_per_provider=2)
 
 
 def test_arguments() -> None:
@@ -141,16 +145,18 @@ async def test_the_local_host_option_prints_the_simulated_chargers(capsys: pytes
     from local_host.__main__ import _simulation
 
     relay = SimpleNamespace(host="127.0.0.1", port=7071, ocpp=object())
-    assert _simulation(relay, None, 0) is None and capsys.readouterr().out == ""  # type: ignore[arg-type]
-    assert _simulation(relay, None, 3) is None  # type: ignore[arg-type]
+    settings = SimpleNamespace(demo_stations_per_provider=2)
+    assert _simulation(relay, None, 0, settings, None) is None and capsys.readouterr().out == ""  # type: ignore[arg-type]
+    assert _simulation(relay, None, 3, settings, None) is None  # type: ignore[arg-type]
     assert "--simulate skipped" in capsys.readouterr().out  # no demo data: nothing to log in as
 
     seeding = asyncio.ensure_future(asyncio.Event().wait())  # never done: the chargers never connect
-    simulation = _simulation(relay, seeding, 3)  # type: ignore[arg-type]
+    simulation = _simulation(relay, seeding, 3, settings, 0.5)  # type: ignore[arg-type]
     try:
         assert simulation is not None
         assert "simulated chargers: SPREE-000-1, HAUPTSTADT-000-1, VOLTWERK-000-1" in capsys.readouterr().out
         assert [cp.url for cp in simulation.fleet.chargers][0] == "ws://127.0.0.1:7071/ocpp/SPREE-000-1"
+        assert {cp.options.meter_interval for cp in simulation.fleet.chargers} == {0.5}  # --meter-interval
     finally:
         if simulation is not None:
             await simulation.stop()

@@ -10,6 +10,7 @@ import { dateTime, number, percent } from "../format";
 import { connectorKey, connectorLabel, statusOf, type StationView } from "../station/connectors";
 import { PriceEstimate } from "../station/PriceEstimate";
 import { ReportProblem } from "../station/ReportProblem";
+import { ReserveConnector } from "../station/ReserveConnector";
 import { Reviews } from "../station/Reviews";
 import { StartCharging } from "../station/StartCharging";
 
@@ -89,6 +90,7 @@ function StationDetails({ station, reload }: { station: StationView; reload(): v
         <div className="two-columns">
           <PriceEstimate stationId={station.id} connectorKey={selected} />
           <StartCharging stationId={station.id} connectorKey={selected} />
+          <ReserveConnector key={selected} stationId={station.id} connectorKey={selected} />
         </div>
       )}
       <ReportProblem stationId={station.id} connectors={connectors} />
