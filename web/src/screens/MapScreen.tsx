@@ -7,6 +7,8 @@ import { Empty, ErrorMessage, Loaded, Loading } from "../components/Status";
 import { useLoad } from "../components/useLoad";
 import { FilterPanel } from "../search/FilterPanel";
 import { NO_FILTERS, stationQuery, type Area, type SearchFilters } from "../search/filters";
+import type { Place } from "../search/geocode";
+import { PlaceSearch } from "../search/PlaceSearch";
 import { StationList } from "../search/StationList";
 
 const StationMap = lazy(() => import("../search/StationMap"));
@@ -58,11 +60,17 @@ export function MapScreen() {
     );
   }
 
+  function goTo(place: Place) {
+    setFocus([place.lat, place.lon]);
+    setArea({ kind: "radius", lat: place.lat, lon: place.lon, radiusKm: 5 });
+  }
+
   const stations = results.state === "ready" ? results.data : [];
   return (
     <div className="map-screen">
       <aside className="sidebar">
         <h1>Find a charger</h1>
+        <PlaceSearch onPlace={goTo} />
         <details className="filter-box" open={wide}>
           <summary>Filters{active > 0 && ` (${active} set)`}</summary>
           <FilterPanel value={filters} onChange={setFilters} />
