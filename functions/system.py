@@ -1,4 +1,4 @@
-"""Health and the OpenAPI document."""
+"""Health, the OpenAPI document, and what the web app needs to know about this deployment."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from shared.http.auth import Auth
 from shared.http.endpoint import ENDPOINTS, Api, Call
 from shared.http.openapi import openapi_document
 from shared.http.reply import Reply
+from shared.services.deployment_config import CACHE_SECONDS, DeploymentConfig, deployment_config
 
 bp = func.Blueprint()
 api = Api(bp, tag="system")
@@ -68,6 +69,17 @@ async def _health(deps: Deps) -> Health:
 async def health(call: Call) -> Reply:
     body = await _health(call.deps)
     return Reply(body, status=200 if body.status == "ok" else 503, headers={"Cache-Control": "no-store"})
+
+
+@api.route(
+    "config",
+    auth=Auth.PUBLIC,
+    response=DeploymentConfig,
+    summary="This deployment's public settings for the web app: payment backend, Stripe publishable key",
+)
+async def read_deployment_config(call: Call) -> Reply:
+    body = deployment_config(call.deps.settings, call.deps.payments)
+    return Reply(body, headers={"Cache-Control": f"public, max-age={CACHE_SECONDS}"})
 
 
 _document: dict[str, Any] | None = None

@@ -1,4 +1,11 @@
-"""The OpenAPI 3.1 document, generated from the registered endpoints and their pydantic models."""
+"""The OpenAPI 3.1 document, generated from the registered endpoints and their pydantic models.
+
+Beyond the models: query parameters keep their constraints (``limit`` <= 100, ``radiusKm`` <= 100, patterns,
+defaults), taken from the query model's own schema; and the conditional requests the handlers honour are
+described, which ``Endpoint`` does not record: ``If-Match`` (412 when stale) on the operations in
+``IF_MATCH_OPERATIONS``, ``If-None-Match`` and its 304 on those in ``IF_NONE_MATCH_OPERATIONS``.
+tests/unit/test_openapi_document.py checks both tables against the handlers' code.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ from pydantic import BaseModel, TypeAdapter
 from shared.http.auth import Auth
 from shared.http.endpoint import Endpoint
 
-__all__ = ["openapi_document", "openapi_path"]
+__all__ = ["IF_MATCH_OPERATIONS", "IF_NONE_MATCH_OPERATIONS", "openapi_document", "openapi_path"]
 
 _PLACEHOLDER = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)(?::[^}?]*)?\??\}")
 _REF = "#/components/schemas/{model}"
@@ -62,22 +69,73 @@ class _Schemas:
         return schema
 
 
+# Operations (function names) whose handlers pass ``call.if_match`` on: a write only if the ETag still matches.
+IF_MATCH_OPERATIONS = frozenset(
+    {
+        "add_tariff_version",
+        "delete_review",
+        "update_charger",
+        "update_me",
+        "update_promo_code",
+        "update_provider",
+        "update_review",
+        "update_station",
+    }
+)
+# Operations that answer 304 without a body when If-None-Match holds the representation's current ETag.
+IF_NONE_MATCH_OPERATIONS = frozenset({"get_session"})
+
+_IF_MATCH: dict[str, Any] = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "The ETag you read (the ETag header of the last answer): the change is made only if nobody"
+    " changed it since, else 412 stale_version. Without it the change is unconditional.",
+}
+_IF_NONE_MATCH: dict[str, Any] = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "ETags you hold (comma-separated, or *): 304 without a body while the answer would be the same.",
+}
+_ETAG_HEADER: dict[str, Any] = {"ETag": {"description": "The representation's version", "schema": {"type": "string"}}}
+
+
+def _query_schemas(query: type[BaseModel], schemas: _Schemas) -> dict[str, Any]:
+    """Each query parameter's schema as the model validates it: constraints, patterns and defaults kept."""
+    schema = query.model_json_schema(by_alias=True, ref_template=_REF, mode="validation")
+    schemas.defs.update(schema.pop("$defs", {}))
+    properties: dict[str, Any] = schema.get("properties", {})
+    return properties
+
+
 def _parameters(ep: Endpoint, schemas: _Schemas) -> list[dict[str, Any]]:
     params = [
         {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
         for n in _PLACEHOLDER.findall(ep.route)
     ]
     if ep.query is not None:
+        described = _query_schemas(ep.query, schemas)
         for name, field in ep.query.model_fields.items():
+            alias = field.alias or name
+            schema = dict(described.get(alias) or schemas.of(field.annotation, "validation"))
+            schema.pop("title", None)  # the parameter's name says it
+            schema.pop("description", None)  # said once, on the parameter
             params.append(
                 {
-                    "name": field.alias or name,
+                    "name": alias,
                     "in": "query",
                     "required": field.is_required(),
-                    "schema": schemas.of(field.annotation, "validation"),
+                    "schema": schema,
                     **({"description": field.description} if field.description else {}),
                 }
             )
+    if ep.function_name in IF_MATCH_OPERATIONS:
+        params.append(dict(_IF_MATCH))
+    if ep.function_name in IF_NONE_MATCH_OPERATIONS:
+        params.append(dict(_IF_NONE_MATCH))
     return params
 
 
@@ -93,6 +151,12 @@ def _operation(ep: Endpoint, schemas: _Schemas) -> dict[str, Any]:
     if ep.roles:
         codes |= {403}
     responses: dict[str, Any] = {str(ep.status if ep.response or ep.status != 200 else 204): ok}
+    if ep.function_name in IF_NONE_MATCH_OPERATIONS:
+        ok["headers"] = _ETAG_HEADER
+        responses["304"] = {
+            "description": "Not modified: If-None-Match holds the current ETag",
+            "headers": _ETAG_HEADER,
+        }
     for code in sorted(codes):
         responses[str(code)] = {
             "description": _ERROR_TITLES.get(code, "Error"),

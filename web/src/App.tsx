@@ -2,6 +2,7 @@
 import { Navigate, NavLink, Route, Routes, useLocation } from "react-router";
 import type { ReactNode } from "react";
 
+import { AccountScreen } from "./account/AccountScreen";
 import { AdminScreen } from "./admin/AdminScreen";
 import { useAuth } from "./auth/AuthContext";
 import { ConsoleScreen } from "./console/ConsoleScreen";
@@ -14,6 +15,7 @@ import { NotificationsScreen } from "./screens/NotificationsScreen";
 import { PaymentMethodsScreen } from "./screens/PaymentMethodsScreen";
 import { SignInScreen } from "./screens/SignInScreen";
 import { StationScreen } from "./screens/StationScreen";
+import { WriteReview } from "./station/WriteReview";
 
 function RequireSignIn({ children }: { children: ReactNode }) {
   const { signedIn } = useAuth();
@@ -40,6 +42,7 @@ export function Header() {
             <NavLink to="/invoices">Invoices</NavLink>
             <NavLink to="/payment-methods">Cards</NavLink>
             <NavLink to="/notifications">Notifications</NavLink>
+            <NavLink to="/account">Account</NavLink>
             {isProvider(me) && <NavLink to="/console">Console</NavLink>}
             {isAdmin(me) && <NavLink to="/admin">Admin</NavLink>}
           </>
@@ -74,9 +77,11 @@ export function App() {
           <Route path="/register" element={<SignInScreen register />} />
           <Route path="/sessions" element={guard(<HistoryScreen />)} />
           <Route path="/sessions/:sessionId" element={guard(<LiveSessionScreen />)} />
+          <Route path="/sessions/:sessionId/review" element={guard(<WriteReview />)} />
           <Route path="/invoices" element={guard(<InvoicesScreen />)} />
           <Route path="/payment-methods" element={guard(<PaymentMethodsScreen />)} />
           <Route path="/notifications" element={guard(<NotificationsScreen />)} />
+          <Route path="/account/*" element={guard(<AccountScreen />)} />
           <Route path="/console/*" element={guard(<ConsoleScreen />)} />
           <Route path="/admin/*" element={guard(<AdminScreen />)} />
           <Route path="*" element={<p className="page">This page does not exist.</p>} />

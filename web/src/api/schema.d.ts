@@ -107,6 +107,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This deployment's public settings for the web app: payment backend, Stripe publishable key */
+        get: operations["read_deployment_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -1571,6 +1588,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tariffs/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Price a tariff draft (not saved) at one of your connectors, as the price-estimate would once saved */
+        post: operations["preview_tariff_price"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/tariffs/{tariffId}": {
         parameters: {
             query?: never;
@@ -1994,6 +2028,25 @@ export interface components {
              * @default null
              */
             error: string | null;
+        };
+        /** DeploymentConfig */
+        DeploymentConfig: {
+            /**
+             * Paymentbackend
+             * @description who takes the drivers' cards
+             * @enum {string}
+             */
+            paymentBackend: "stripe" | "simulator";
+            /**
+             * Stripepublishablekey
+             * @description for Stripe Elements; only with paymentBackend stripe and a publishable key (pk_...) set
+             */
+            stripePublishableKey: string | null;
+            /**
+             * Simulatorcardform
+             * @description POST /api/me/payment-methods/test-card exists (the payment simulator, locally)
+             */
+            simulatorCardForm: boolean;
         };
         /** DisplayText */
         DisplayText: {
@@ -4564,6 +4617,62 @@ export interface components {
             /** @default null */
             restrictions: components["schemas"]["TariffRestrictions"] | null;
         };
+        /**
+         * TariffPreview
+         * @description The price-estimate's answer for a draft: no tariff id or version yet, the start it assumed.
+         */
+        TariffPreview: {
+            /** Stationid */
+            stationId: string;
+            /** Connectorkey */
+            connectorKey: string;
+            /** Summary */
+            summary: string;
+            /** Powerkw */
+            powerKw: number;
+            /** Kwh */
+            kwh: string;
+            /** Minutes */
+            minutes: number;
+            /**
+             * Startat
+             * Format: date-time
+             */
+            startAt: string;
+            total: components["schemas"]["Money"];
+            cost: components["schemas"]["Cost"];
+        };
+        /**
+         * TariffPreviewRequest
+         * @description The draft (the body of ``POST /api/tariffs/{id}/versions``) and the session to price it for: a
+         *     connector of one of your stations, kWh and/or minutes as the price-estimate takes them, a start.
+         */
+        TariffPreviewRequest: {
+            /**
+             * Connectorkey
+             * @description <chargerId>/<connectorId>
+             */
+            connectorKey: string;
+            /**
+             * Kwh
+             * @default null
+             */
+            kwh: number | string | null;
+            /**
+             * Minutes
+             * @default null
+             */
+            minutes: number | null;
+            tariff: components["schemas"]["TariffVersionCreate"];
+            /** Stationid */
+            stationId: string;
+            /**
+             * Startat
+             * @description the session's start; default now
+             * @default null
+             */
+            startAt: string | null;
+        };
         /** TariffRestrictions */
         TariffRestrictions: {
             /**
@@ -5083,7 +5192,10 @@ export interface operations {
     update_charger: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag you read (the ETag header of the last answer): the change is made only if nobody changed it since, else 412 stale_version. Without it the change is unconditional. */
+                "If-Match"?: string;
+            };
             path: {
                 chargerId: string;
             };
@@ -5348,6 +5460,35 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_deployment_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentConfig"];
                 };
             };
             /** @description Internal error */
@@ -5724,7 +5865,10 @@ export interface operations {
     update_me: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag you read (the ETag header of the last answer): the change is made only if nobody changed it since, else 412 stale_version. Without it the change is unconditional. */
+                "If-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8760,7 +8904,10 @@ export interface operations {
     update_provider: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag you read (the ETag header of the last answer): the change is made only if nobody changed it since, else 412 stale_version. Without it the change is unconditional. */
+                "If-Match"?: string;
+            };
             path: {
                 providerId: string;
             };
@@ -9566,7 +9713,10 @@ export interface operations {
     update_promo_code: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag you read (the ETag header of the last answer): the change is made only if nobody changed it since, else 412 stale_version. Without it the change is unconditional. */
+                "If-Match"?: string;
+            };
             path: {
                 providerId: string;
                 code: string;
@@ -11010,7 +11160,10 @@ export interface operations {
     delete_review: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag you read (the ETag header of the last answer): the change is made only if nobody changed it since, else 412 stale_version. Without it the change is unconditional. */
+                "If-Match"?: string;
+            };
             path: {
                 reviewId: string;
             };
@@ -11066,7 +11219,10 @@ export interface operations {
     update_review: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag you read (the ETag header of the last answer): the change is made only if nobody changed it since, else 412 stale_version. Without it the change is unconditional. */
+                "If-Match"?: string;
+            };
             path: {
                 reviewId: string;
             };
@@ -11504,7 +11660,10 @@ export interface operations {
     get_session: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description ETags you hold (comma-separated, or *): 304 without a body while the answer would be the same. */
+                "If-None-Match"?: string;
+            };
             path: {
                 sessionId: string;
             };
@@ -11515,11 +11674,22 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description The representation's version */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SessionView"];
                 };
+            };
+            /** @description Not modified: If-None-Match holds the current ETag */
+            304: {
+                headers: {
+                    /** @description The representation's version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not signed in, or the token is invalid or expired */
             401: {
@@ -11554,7 +11724,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description bucket width: raw (every reading), 1m, 5m, 15m, 1h or 1d */
-                resolution?: string;
+                resolution?: "raw" | "1m" | "5m" | "15m" | "1h" | "1d";
             };
             header?: never;
             path: {
@@ -11824,7 +11994,10 @@ export interface operations {
     update_station: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag you read (the ETag header of the last answer): the change is made only if nobody changed it since, else 412 stale_version. Without it the change is unconditional. */
+                "If-Match"?: string;
+            };
             path: {
                 stationId: string;
             };
@@ -13071,6 +13244,93 @@ export interface operations {
             };
         };
     };
+    preview_tariff_price: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TariffPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TariffPreview"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     read_tariff: {
         parameters: {
             query?: never;
@@ -13132,7 +13392,10 @@ export interface operations {
     add_tariff_version: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The ETag you read (the ETag header of the last answer): the change is made only if nobody changed it since, else 412 stale_version. Without it the change is unconditional. */
+                "If-Match"?: string;
+            };
             path: {
                 tariffId: string;
             };

@@ -130,23 +130,35 @@ describe("tariff editor", () => {
     expect(api.requests.filter((r) => r.method === "POST")).toHaveLength(0);
   });
 
-  it("previews the saved version through the API's price estimate and an edited draft as a labelled approximation", async () => {
-    const api = fakeApi((request) =>
-      pathOf(request) === "/api/stations/st-1/price-estimate"
-        ? json({
-            stationId: "st-1",
-            connectorKey: "CP-1/2",
-            tariffId: "t-1",
-            tariffVersion: 3,
-            summary: "0.39 EUR/kWh",
-            powerKw: 150,
-            kwh: "20",
-            minutes: 45,
-            total: { amount: "9.28", currency: "EUR" },
-            cost: { currency: "EUR", lines: [], exclVat: "7.80", vat: "1.48", total: "9.28" },
-          })
-        : json({}, 200),
-    );
+  it("previews the saved version through the price estimate and an edited draft through the API's preview", async () => {
+    const api = fakeApi((request) => {
+      if (pathOf(request) === "/api/stations/st-1/price-estimate")
+        return json({
+          stationId: "st-1",
+          connectorKey: "CP-1/2",
+          tariffId: "t-1",
+          tariffVersion: 3,
+          summary: "0.39 EUR/kWh",
+          powerKw: 150,
+          kwh: "20",
+          minutes: 45,
+          total: { amount: "9.28", currency: "EUR" },
+          cost: { currency: "EUR", lines: [], exclVat: "7.80", vat: "1.48", total: "9.28" },
+        });
+      if (pathOf(request) === "/api/tariffs/preview" && request.method === "POST")
+        return json({
+          stationId: "st-1",
+          connectorKey: "CP-1/2",
+          summary: "0.50 EUR/kWh",
+          powerKw: 150,
+          kwh: "10.000",
+          minutes: 4,
+          startAt: "2026-11-25T09:00:00Z",
+          total: { amount: "5.95", currency: "EUR" },
+          cost: { currency: "EUR", lines: [], exclVat: "5.00", vat: "0.95", total: "5.95" },
+        });
+      return json({}, 200);
+    });
     const initial = newDraft();
     initial.elements[0]!.components[0]!.price = "0.39";
     renderEditor(api, { tariffId: "t-1", initial });
@@ -155,19 +167,72 @@ describe("tariff editor", () => {
     const estimate = api.requests.find((r) => pathOf(r) === "/api/stations/st-1/price-estimate")!;
     expect(Object.fromEntries(new URL(estimate.url).searchParams)).toEqual({ connectorKey: "CP-1/2", kwh: "20", minutes: "45" });
     expect(screen.getByText(/Saved version at Hafen \(CP-1\/2\), from the API/)).toBeInTheDocument();
+    expect(screen.queryByTestId("draft-preview")).not.toBeInTheDocument(); // nothing unsaved yet
     expect(screen.queryByTestId("approximation")).not.toBeInTheDocument();
 
+    // typed in a row: one request, for the draft as it stands once typing pauses
+    change("Element 1 component 1 price excl. VAT", "0.5");
     change("Element 1 component 1 price excl. VAT", "0.50");
-    const approx = screen.getByTestId("approximation");
-    expect(approx).toHaveTextContent("Approximation of this draft (computed in your browser)");
-    // 20 kWh x 0.50 = 10.00 excl. VAT, 19 % VAT = 1.90, 11.90 in all
-    expect(approx).toHaveTextContent(/11[.,]90/);
-
     change("Preview energy (kWh)", "10");
+    expect(await screen.findByTestId("draft-price")).toHaveTextContent(/5[.,]95/);
+    const previews = api.requests.filter((r) => pathOf(r) === "/api/tariffs/preview");
+    expect(previews.map((r) => r.method)).toEqual(["POST"]);
+    expect(await previews[0]!.json()).toEqual({
+      tariff: {
+        currency: "EUR",
+        elements: [{ priceComponents: [{ type: "ENERGY", price: "0.50", vat: "19", stepSize: 1 }], restrictions: null }],
+        minPrice: null,
+        maxPrice: null,
+        tariffAltText: [],
+        tariffAltUrl: null,
+      },
+      stationId: "st-1",
+      connectorKey: "CP-1/2",
+      kwh: "10",
+      minutes: 45,
+      startAt: null,
+    });
+    expect(screen.getByTestId("draft-preview")).toHaveTextContent("This draft at Hafen (CP-1/2), priced by the API");
+    expect(screen.getByTestId("draft-preview")).toHaveTextContent(/10 kWh in 4 min at 150 kW/);
+    expect(screen.queryByTestId("approximation")).not.toBeInTheDocument();
     await waitFor(() =>
       expect(api.requests.some((r) => pathOf(r) === "/api/stations/st-1/price-estimate" && new URL(r.url).searchParams.get("kwh") === "10")).toBe(true),
     );
+  });
+
+  it("prices a new tariff at the provider's first connector once the draft is complete, and shows the API's refusal", async () => {
+    const refusal =
+      "Element 2 prices ENERGY after element 1 priced it without restrictions, so it would never apply; put restricted elements first.";
+    const api = fakeApi((request) =>
+      pathOf(request) === "/api/tariffs/preview"
+        ? json({ type: "about:blank", title: "Invalid input", status: 422, code: "tariff_unreachable_element", detail: refusal }, 422)
+        : json({}, 200),
+    );
+    renderEditor(api); // a new tariff; Hafen uses another one, but has a connector to price at
+    expect(screen.getByTestId("draft-preview")).toHaveTextContent(
+      "The draft has one problem; the API prices it once it is complete.",
+    );
+    change("Element 1 component 1 price excl. VAT", "0.45");
+    expect(await screen.findByRole("alert")).toHaveTextContent(refusal);
+    const sent = api.requests.filter((r) => pathOf(r) === "/api/tariffs/preview");
+    expect(sent).toHaveLength(1);
+    expect(await sent[0]!.json()).toMatchObject({ stationId: "st-1", connectorKey: "CP-1/2", kwh: "20", minutes: 45 });
+    expect(screen.queryByTestId("approximation")).not.toBeInTheDocument();
+  });
+
+  it("approximates a draft in the browser only when the provider has no connector to price at", async () => {
+    const api = fakeApi(() => json({}, 200));
+    renderEditor(api, { stations: [{ ...station, connectors: [] }] });
+    change("Element 1 component 1 price excl. VAT", "0.50");
+    const approx = screen.getByTestId("approximation");
+    expect(approx).toHaveTextContent("Approximation of this draft (computed in your browser)");
+    expect(approx).toHaveTextContent("None of your stations has a connector yet");
+    // 20 kWh x 0.50 = 10.00 excl. VAT, 19 % VAT = 1.90, 11.90 in all
+    expect(approx).toHaveTextContent(/11[.,]90/);
+    change("Preview energy (kWh)", "10");
     expect(screen.getByTestId("approximation")).toHaveTextContent(/5[.,]95/);
+    expect(screen.queryByTestId("draft-preview")).not.toBeInTheDocument();
+    expect(api.requests.some((r) => pathOf(r) === "/api/tariffs/preview")).toBe(false);
   });
 
   it("approximates by restrictions and step sizes", () => {

@@ -1,12 +1,14 @@
 // The tariff editor: OCPI 2.2.1 elements (price components and restrictions), validated in the form, saved as
 // a new tariff or a new version of one, with a price preview: the API's price-estimate at a station that uses
-// the saved tariff, and for unsaved changes a client-side approximation, labelled as such.
+// the saved tariff, and for a new tariff or unsaved changes the API's price of the draft itself
+// (POST /api/tariffs/preview, debounced) at one of the provider's connectors. Only a provider without any
+// connector yet gets a client-side approximation, labelled as such.
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 
 import type { Schemas } from "../api/client";
 import { errorText, unwrap } from "../api/problem";
 import { useApi } from "../auth/AuthContext";
-import { ErrorMessage, Loaded } from "../components/Status";
+import { ErrorMessage, Loaded, Loading } from "../components/Status";
 import { useLoad } from "../components/useLoad";
 import { kwh as kwhText, money, number } from "../format";
 import {
@@ -17,6 +19,7 @@ import {
   DIMENSIONS,
   newComponent,
   newElement,
+  previewBody,
   validate,
   versionBody,
   type ComponentDraft,
@@ -32,7 +35,7 @@ export interface TariffEditorProps {
   /** the tariff this draft becomes a new version of; absent: a new tariff */
   tariffId?: string;
   initial: TariffDraft;
-  /** the provider's stations: those with this tariff get the API's estimate */
+  /** the provider's stations: those with this tariff get the API's estimate, drafts are priced at the first one */
   stations: Station[];
   onSaved?(result: { tariffId: string; version: number }): void;
   /** the clock of the approximation (tests) */
@@ -332,9 +335,10 @@ function PricePreview({
   const id = useId();
   const [kwh, setKwh] = useState("20");
   const [minutes, setMinutes] = useState("45");
-  const using = stations.filter((s) => tariffId !== undefined && s.tariffId === tariffId && (s.connectors ?? []).length > 0);
-  const approx = approximate(draft, Number(kwh) || 0, Number(minutes) || 0, now());
-  const currency = /^[A-Z]{3}$/.test(draft.currency) ? draft.currency : "EUR";
+  const priced = stations.filter((s) => (s.connectors ?? []).length > 0);
+  const using = priced.filter((s) => tariffId !== undefined && s.tariffId === tariffId);
+  // a draft is priced where the saved tariff is, else at the provider's first station with a connector
+  const at = using[0] ?? priced[0];
   return (
     <section aria-labelledby={`${id}-h`} className="card preview">
       <h3 id={`${id}-h`}>Price preview</h3>
@@ -349,47 +353,114 @@ function PricePreview({
         </div>
       </div>
       {using[0] && <ApiEstimate station={using[0]} kwh={kwh} minutes={minutes} />}
-      {(dirty || using.length === 0) && (
-        <div aria-live="polite" data-testid="approximation">
-          <h4>Approximation of this draft (computed in your browser)</h4>
-          <p className="big">{money(approx.total, currency)}</p>
-          <p className="muted">
-            {money(approx.exclVat, currency)} excl. VAT + {money(approx.vat, currency)} VAT, for a session starting now.
-            Not the API&apos;s figure: it ignores element changes during the session, the connector&apos;s power (the
-            API caps the kWh a session can reach in the time), parking time and min./max. price.
-            {using.length === 0 && " No station uses this tariff yet, so the API cannot estimate it."}
-          </p>
-        </div>
-      )}
+      {dirty && at && <DraftPreview station={at} draft={draft} kwh={kwh} minutes={minutes} />}
+      {dirty && !at && <Approximation draft={draft} kwh={kwh} minutes={minutes} now={now} />}
     </section>
+  );
+}
+
+const connectorKeyOf = (station: Station) => {
+  const connector = (station.connectors ?? [])[0];
+  return connector ? `${connector.chargerId}/${connector.connectorId}` : "";
+};
+
+/** `value`, once it has stayed the same for `ms` (by its JSON): the API is asked when typing pauses. */
+function useSettled<T>(value: T, ms = 300): T | null {
+  const key = JSON.stringify(value);
+  const [settled, setSettled] = useState<{ key: string; value: T } | null>(null);
+  const latest = useRef(value);
+  latest.current = value;
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled({ key, value: latest.current }), ms);
+    return () => clearTimeout(timer);
+  }, [key, ms]);
+  return settled?.value ?? null;
+}
+
+function DraftPreview({ station, draft, kwh, minutes }: { station: Station; draft: TariffDraft; kwh: string; minutes: string }) {
+  const api = useApi();
+  const connectorKey = connectorKeyOf(station);
+  const problems = validate(draft, false).size;
+  const amounts = Boolean(kwh.trim() || minutes.trim());
+  const ready = problems === 0 && amounts;
+  const body = useSettled(ready ? previewBody(draft, { stationId: station.id, connectorKey }, kwh, minutes) : null);
+  const preview = useLoad(
+    async () => (body ? unwrap(await api.client.POST("/api/tariffs/preview", { body })) : null),
+    [api, JSON.stringify(body)],
+  );
+  return (
+    <div aria-live="polite" data-testid="draft-preview">
+      <h4>
+        This draft at {station.name} ({connectorKey}), priced by the API
+      </h4>
+      {!ready ? (
+        <p className="muted">
+          {amounts
+            ? `The draft has ${problems === 1 ? "one problem" : `${problems} problems`}; the API prices it once it is complete.`
+            : "Give kWh or minutes to see the price."}
+        </p>
+      ) : (
+        <Loaded load={preview} what="Asking the API for the draft's price">
+          {(p) =>
+            p ? (
+              <>
+                <p className="big" data-testid="draft-price">
+                  {money(p.total.amount, p.total.currency)}
+                </p>
+                <p className="muted">
+                  {money(p.cost.exclVat, p.cost.currency)} excl. VAT + {money(p.cost.vat, p.cost.currency)} VAT · {p.summary} ·{" "}
+                  {kwhText(p.kwh)} in {p.minutes} min at {number(p.powerKw)} kW, starting now. Not saved yet.
+                </p>
+              </>
+            ) : (
+              <Loading what="Asking the API for the draft's price" />
+            )
+          }
+        </Loaded>
+      )}
+    </div>
+  );
+}
+
+function Approximation({ draft, kwh, minutes, now }: { draft: TariffDraft; kwh: string; minutes: string; now: () => Date }) {
+  const approx = approximate(draft, Number(kwh) || 0, Number(minutes) || 0, now());
+  const currency = /^[A-Z]{3}$/.test(draft.currency) ? draft.currency : "EUR";
+  return (
+    <div aria-live="polite" data-testid="approximation">
+      <h4>Approximation of this draft (computed in your browser)</h4>
+      <p className="big">{money(approx.total, currency)}</p>
+      <p className="muted">
+        {money(approx.exclVat, currency)} excl. VAT + {money(approx.vat, currency)} VAT, for a session starting now.
+        Not the API&apos;s figure: it ignores element changes during the session, the connector&apos;s power (the
+        API caps the kWh a session can reach in the time), parking time and min./max. price. None of your stations
+        has a connector yet, so the API cannot price the draft.
+      </p>
+    </div>
   );
 }
 
 function ApiEstimate({ station, kwh, minutes }: { station: Station; kwh: string; minutes: string }) {
   const api = useApi();
-  const connector = (station.connectors ?? [])[0];
-  const connectorKey = connector ? `${connector.chargerId}/${connector.connectorId}` : "";
+  const connectorKey = connectorKeyOf(station);
   // wait until typing pauses before asking the API
-  const [query, setQuery] = useState({ kwh, minutes });
-  useEffect(() => {
-    const timer = setTimeout(() => setQuery({ kwh, minutes }), 300);
-    return () => clearTimeout(timer);
-  }, [kwh, minutes]);
+  const query = useSettled({ kwh, minutes });
   const estimate = useLoad(
     async () =>
-      unwrap(
-        await api.client.GET("/api/stations/{stationId}/price-estimate", {
-          params: {
-            path: { stationId: station.id },
-            query: {
-              connectorKey,
-              kwh: query.kwh || undefined,
-              minutes: query.minutes ? Number(query.minutes) : undefined,
-            },
-          },
-        }),
-      ),
-    [api, station.id, connectorKey, query.kwh, query.minutes],
+      query
+        ? unwrap(
+            await api.client.GET("/api/stations/{stationId}/price-estimate", {
+              params: {
+                path: { stationId: station.id },
+                query: {
+                  connectorKey,
+                  kwh: query.kwh || undefined,
+                  minutes: query.minutes ? Number(query.minutes) : undefined,
+                },
+              },
+            }),
+          )
+        : null,
+    [api, station.id, connectorKey, query?.kwh, query?.minutes],
   );
   return (
     <div aria-live="polite">
@@ -397,16 +468,20 @@ function ApiEstimate({ station, kwh, minutes }: { station: Station; kwh: string;
         Saved version at {station.name} ({connectorKey}), from the API
       </h4>
       <Loaded load={estimate} what="Asking the API for the price">
-        {(e) => (
-          <>
-            <p className="big" data-testid="api-estimate">
-              {money(e.total.amount, e.total.currency)}
-            </p>
-            <p className="muted">
-              Version {e.tariffVersion}: {e.summary} · {kwhText(e.kwh)} in {e.minutes} min at {number(e.powerKw)} kW
-            </p>
-          </>
-        )}
+        {(e) =>
+          e ? (
+            <>
+              <p className="big" data-testid="api-estimate">
+                {money(e.total.amount, e.total.currency)}
+              </p>
+              <p className="muted">
+                Version {e.tariffVersion}: {e.summary} · {kwhText(e.kwh)} in {e.minutes} min at {number(e.powerKw)} kW
+              </p>
+            </>
+          ) : (
+            <Loading what="Asking the API for the price" />
+          )
+        }
       </Loaded>
     </div>
   );

@@ -1,6 +1,7 @@
 // The tariff editor's draft: what the form holds (strings, as typed), its validation, the OCPI body it
-// becomes (POST /api/providers/{id}/tariffs or /api/tariffs/{id}/versions), and a client-side price
-// approximation for drafts that no station uses yet (the API's price-estimate is the real figure).
+// becomes (POST /api/providers/{id}/tariffs or /api/tariffs/{id}/versions), the body that asks the API to price
+// it unsaved (POST /api/tariffs/preview), and a client-side price approximation, only for providers without a
+// station to price at (the API's figure is the real one).
 import type { Bodies, Schemas } from "../api/client";
 
 export type Dimension = Schemas["TariffDimension"];
@@ -184,6 +185,26 @@ export function versionBody(draft: TariffDraft): Bodies["TariffVersionCreate"] {
 
 export function createBody(draft: TariffDraft): Bodies["TariffCreate"] {
   return { ...versionBody(draft), name: draft.name.trim() };
+}
+
+/**
+ * The body of POST /api/tariffs/preview: the draft as a version body, priced at one of the provider's connectors
+ * for the kWh and minutes typed (either may be empty), starting now.
+ */
+export function previewBody(
+  draft: TariffDraft,
+  at: { stationId: string; connectorKey: string },
+  kwh: string,
+  minutes: string,
+): Bodies["TariffPreviewRequest"] {
+  return {
+    tariff: versionBody(draft),
+    stationId: at.stationId,
+    connectorKey: at.connectorKey,
+    kwh: kwh.trim() ? kwh.trim() : null,
+    minutes: minutes.trim() ? Number(minutes) : null,
+    startAt: null,
+  };
 }
 
 export interface Approximation {

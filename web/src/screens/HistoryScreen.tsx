@@ -1,4 +1,5 @@
-// The driver's charging sessions, newest first: GET /api/sessions.
+// The driver's charging sessions, newest first: GET /api/sessions. A completed session (stopped, energy
+// delivered) can be reviewed: /sessions/{id}/review (station/WriteReview.tsx).
 import { Link } from "react-router";
 
 import { unwrap } from "../api/problem";
@@ -33,6 +34,9 @@ export function HistoryScreen() {
                   <th scope="col">Duration</th>
                   <th scope="col">Cost</th>
                   <th scope="col">Status</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -46,6 +50,16 @@ export function HistoryScreen() {
                     <td>{duration(s.durationSeconds)}</td>
                     <td>{s.cost ? money(s.cost.amount, s.cost.currency) : "–"}</td>
                     <td>{s.status}</td>
+                    <td>
+                      {s.status === "stopped" && Number(s.energyKwh) > 0 && (
+                        <Link
+                          to={`/sessions/${encodeURIComponent(s.id)}/review`}
+                          aria-label={`Review ${s.stationName}, ${dateTime(s.startedAt ?? s.requestedAt)}`}
+                        >
+                          Review
+                        </Link>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>
