@@ -6,7 +6,7 @@ import { unwrap } from "../api/problem";
 import { useApi } from "../auth/AuthContext";
 import { Empty, Loaded } from "../components/Status";
 import { useLoad } from "../components/useLoad";
-import { addressOf, blankStation, pointOf, StationForm } from "./StationForm";
+import { addressOf, amenitiesOf, blankStation, openingHoursOf, photosOf, pointOf, StationForm } from "./StationForm";
 
 export function StationsPanel({ providerId }: { providerId: string }) {
   const api = useApi();
@@ -34,7 +34,17 @@ export function StationsPanel({ providerId }: { providerId: string }) {
             unwrap(
               await api.client.POST("/api/providers/{providerId}/stations", {
                 params: { path: { providerId } },
-                body: { name: f.name.trim(), address: addressOf(f), location: pointOf(f), timeZone: f.timeZone, access: "public", lifecycle: f.lifecycle === "active" ? "active" : "draft" },
+                body: {
+                  name: f.name.trim(),
+                  address: addressOf(f),
+                  location: pointOf(f),
+                  timeZone: f.timeZone.trim(),
+                  openingHours: openingHoursOf(f),
+                  amenities: amenitiesOf(f),
+                  photos: photosOf(f),
+                  access: f.access,
+                  lifecycle: f.lifecycle === "active" ? "active" : "draft",
+                },
               }),
             );
             setCreating(false);
