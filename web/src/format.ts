@@ -37,6 +37,12 @@ export function date(iso: string | null | undefined): string {
   return new Intl.DateTimeFormat(locale(), { dateStyle: "medium" }).format(new Date(iso));
 }
 
+/** A time of day to the second: a point on a session's curve. */
+export function time(iso: string | null | undefined): string {
+  if (!iso) return "–";
+  return new Intl.DateTimeFormat(locale(), { timeStyle: "medium" }).format(new Date(iso));
+}
+
 /** 3725 -> "1:02:05" */
 export function duration(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));

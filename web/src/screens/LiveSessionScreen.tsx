@@ -4,6 +4,7 @@ import { Link, useParams } from "react-router";
 
 import { ErrorMessage, Loading } from "../components/Status";
 import { duration, kw, kwh, money, percent } from "../format";
+import { SessionCurve } from "../session/SessionCurve";
 import { isOver, POLL_MS, useSessionPoll, type SessionView } from "../session/useSessionPoll";
 
 const STATUS_TEXT: Record<SessionView["status"], string> = {
@@ -73,6 +74,14 @@ export function LiveSessionScreen({ intervalMs = POLL_MS }: { intervalMs?: numbe
         </div>
       </dl>
       {session.discount && <p className="muted">Promo code {session.discount.code} applied.</p>}
+      {session.status !== "pending" && session.status !== "failed" && (
+        <SessionCurve
+          sessionId={session.id}
+          energyKwh={session.energyKwh}
+          durationSeconds={elapsed}
+          live={session.status === "active"}
+        />
+      )}
       {session.capReached && <p>Stopped at your limit ({session.capReached}).</p>}
       {error && <ErrorMessage>{error}</ErrorMessage>}
       {!over && (
