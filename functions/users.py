@@ -111,7 +111,7 @@ async def update_me(call: Call) -> Reply:
     methods=["POST"],
     body=PasswordChange,
     status=204,
-    summary="Change password; signs out every other device",
+    summary="Change password; signs out every other device (send this device's refreshToken to stay signed in)",
 )
 async def change_password(call: Call) -> None:
     d = call.deps

@@ -46,6 +46,16 @@ async def read_provider_application(call: Call) -> ProviderApplication:
     return await providers.read_application(call.route["applicationId"], principal=call.user, store=call.deps.store)
 
 
+@api.route(
+    "me/provider-application",
+    response=ProviderApplication,
+    errors=(404,),
+    summary="Your latest provider application, whatever its status (404 application_not_found: none)",
+)
+async def read_my_provider_application(call: Call) -> ProviderApplication:
+    return await providers.my_application(principal=call.user, store=call.deps.store)
+
+
 # The Functions host reserves route templates starting with "admin": platform admin routes live under "platform".
 @api.route(
     "platform/provider-applications",

@@ -93,6 +93,7 @@ class _ReservationFields(ApiModel):
     id: str
     connector_key: str
     station_id: str
+    station_name: str | None = None  # the name when booked; None on reservations stored before it was kept
     provider_id: str
     charger_id: str
     connector_id: int

@@ -162,6 +162,9 @@ class ChargingSession(ApiModel):
     failure_reason: str | None = None
     anomalies: list[SessionAnomaly] = Field(default_factory=list)
     needs_review: bool = False
+    # the driver's review of this session and the review version that set it (shared.services.session_reviews)
+    review_id: str | None = None
+    review_version: int = 0
     cost_excl_vat: Decimal | None = None
     cost_total: Decimal | None = None
     # the card hold taken at start (shared.services.billing): its amount, and the running cost at which the
@@ -271,6 +274,10 @@ class TransactionIndex(ApiModel):
     charger_id: str
 
 
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 class Money(ApiModel):
     amount: str
     currency: str
@@ -312,4 +319,11 @@ class SessionView(ApiModel):
     failure_reason: str | None
     anomalies: list[SessionAnomaly]
     needs_review: bool
+    # Always sent; described without a default so that typed clients built before it (openapi-typescript
+    # makes a property with a default required) read it as optional.
+    review_id: str | None = Field(
+        default=None,
+        description="The driver's review of this session; null: none",
+        json_schema_extra=_without_default,
+    )
     updated_at: datetime

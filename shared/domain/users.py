@@ -86,6 +86,13 @@ class UserPublic(ApiModel):
 class PasswordChange(InputModel):
     current_password: str = Field(min_length=1, max_length=256)
     new_password: str = Password
+    refresh_token: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=512,
+        description="This device's refresh token: it stays valid, every other one is revoked. Without it, or"
+        " if it is not your live refresh token, every refresh token is revoked (this device signs in again).",
+    )
 
 
 class RfidTag(ApiModel):

@@ -5,20 +5,32 @@ defaults), taken from the query model's own schema; and the conditional requests
 described, which ``Endpoint`` does not record: ``If-Match`` (412 when stale) on the operations in
 ``IF_MATCH_OPERATIONS``, ``If-None-Match`` and its 304 on those in ``IF_NONE_MATCH_OPERATIONS``.
 tests/unit/test_openapi_document.py checks both tables against the handlers' code.
+
+Component schemas are named after their classes (pydantic's ``$defs`` names), and a name is kept once: two
+different models with one name (two ``Money`` classes in different modules) would describe one of them with
+the other's schema. Building the document refuses that with ``SchemaNameClash``, naming both classes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 
 from shared.http.auth import Auth
 from shared.http.endpoint import Endpoint
 
-__all__ = ["IF_MATCH_OPERATIONS", "IF_NONE_MATCH_OPERATIONS", "openapi_document", "openapi_path"]
+__all__ = [
+    "IF_MATCH_OPERATIONS",
+    "IF_NONE_MATCH_OPERATIONS",
+    "SchemaNameClash",
+    "openapi_document",
+    "openapi_path",
+]
 
 _PLACEHOLDER = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)(?::[^}?]*)?\??\}")
 _REF = "#/components/schemas/{model}"
@@ -55,15 +67,74 @@ def openapi_path(route: str, prefix: str = "api") -> str:
     return "/" + "/".join(p for p in (prefix, _PLACEHOLDER.sub(r"{\1}", route)) if p)
 
 
+# Component schemas the document writes itself, whose names no class may take.
+_WRITTEN_BY_HAND = {"Problem": "the problem+json schema (PROBLEM_SCHEMA)"}
+
+
+class SchemaNameClash(ValueError):
+    """Two different classes would have one component schema name in the document."""
+
+
+def _schema_name(cls: type) -> str:
+    """The name pydantic gives the class's ``$defs`` entry: ``Paged[Station]`` -> ``Paged_Station_``."""
+    return re.sub(r"[^a-zA-Z0-9.\-_]", "_", cls.__name__).replace(".", "__")
+
+
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _recording(own: Callable[[Any], None]) -> type[GenerateJsonSchema]:
+    """pydantic's generator, telling ``own`` every class it makes a named schema of."""
+
+    class Recording(GenerateJsonSchema):
+        def model_schema(self, schema: core_schema.ModelSchema) -> JsonSchemaValue:
+            own(schema["cls"])
+            return super().model_schema(schema)
+
+        def dataclass_schema(self, schema: core_schema.DataclassSchema) -> JsonSchemaValue:
+            own(schema["cls"])
+            return super().dataclass_schema(schema)
+
+        def typed_dict_schema(self, schema: core_schema.TypedDictSchema) -> JsonSchemaValue:
+            own(schema.get("cls"))
+            return super().typed_dict_schema(schema)
+
+        def enum_schema(self, schema: core_schema.EnumSchema) -> JsonSchemaValue:
+            own(schema["cls"])
+            return super().enum_schema(schema)
+
+    return Recording
+
+
 class _Schemas:
     def __init__(self) -> None:
         self.defs: dict[str, Any] = {}
+        self.owners: dict[str, type] = {}
+        self.generator = _recording(self._own)
+
+    def _own(self, cls: Any) -> None:
+        if not isinstance(cls, type):
+            return
+        name = _schema_name(cls)
+        known = self.owners.setdefault(name, cls)
+        if known is not cls or name in _WRITTEN_BY_HAND:
+            first = _WRITTEN_BY_HAND.get(name) or _qualified(known)
+            raise SchemaNameClash(
+                f"Two schemas would be named {name!r} in the OpenAPI document: {first} and {_qualified(cls)}."
+                " Rename one of the classes."
+            )
 
     def of(self, annotation: Any, mode: str) -> dict[str, Any]:
-        schema = TypeAdapter(annotation).json_schema(by_alias=True, ref_template=_REF, mode=mode)  # type: ignore[arg-type]
+        schema = TypeAdapter(annotation).json_schema(
+            by_alias=True,
+            ref_template=_REF,
+            mode=mode,  # type: ignore[arg-type]
+            schema_generator=self.generator,
+        )
         self.defs.update(schema.pop("$defs", {}))
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            name = annotation.__name__.replace("[", "_").replace("]", "_")
+            name = _schema_name(annotation)
             self.defs[name] = schema
             return {"$ref": _REF.format(model=name)}
         return schema
@@ -105,7 +176,9 @@ _ETAG_HEADER: dict[str, Any] = {"ETag": {"description": "The representation's ve
 
 def _query_schemas(query: type[BaseModel], schemas: _Schemas) -> dict[str, Any]:
     """Each query parameter's schema as the model validates it: constraints, patterns and defaults kept."""
-    schema = query.model_json_schema(by_alias=True, ref_template=_REF, mode="validation")
+    schema = query.model_json_schema(
+        by_alias=True, ref_template=_REF, mode="validation", schema_generator=schemas.generator
+    )
     schemas.defs.update(schema.pop("$defs", {}))
     properties: dict[str, Any] = schema.get("properties", {})
     return properties

@@ -18,6 +18,7 @@ __all__ = [
     "find_application",
     "find_invite",
     "get_provider",
+    "latest_application",
     "list_applications",
     "list_invites",
     "query_page",
@@ -121,6 +122,17 @@ async def add_application(store: DocumentStore, application: ProviderApplication
         await store.delete(C, saved.id, saved.id)
         raise _pending() from None
     return saved
+
+
+async def latest_application(store: DocumentStore, user_id: str) -> ProviderApplication | None:
+    """The user's latest application: the one their ``applicant:<userId>`` claim points to (two point reads)."""
+    claim_id = f"applicant:{user_id}"
+    try:
+        claim = await store.read(C, claim_id, claim_id)
+    except DocumentNotFound:
+        return None
+    application = await find_application(store, str(claim.get("applicationId", "")))
+    return application if application is not None and application.applicant_user_id == user_id else None
 
 
 async def save_application(

@@ -16,7 +16,7 @@ from shared.ports.clock import Clock
 from shared.ports.store import DocumentStore, PreconditionFailed
 from shared.repositories.users import add_user, find_by_email, get_user, save_user
 from shared.services import notification_events
-from shared.services.refresh_tokens import revoke_all_families
+from shared.services.refresh_tokens import live_family, revoke_all_families
 
 if TYPE_CHECKING:
     from shared.bootstrap import Deps
@@ -76,6 +76,8 @@ async def change_password(
         raise InvalidInput("The current password is wrong.", code="wrong_password") from exc
     if cmd.new_password == cmd.current_password:
         raise InvalidInput("Choose a new password different from the current one.", code="weak_password")
+    # The caller's own sign-in stays if they name it; a token that is not their live one keeps nothing.
+    keep = None if cmd.refresh_token is None else await live_family(store, clock, cmd.refresh_token, user_id=user_id)
     now = clock.now()
     updated = user.model_copy(
         update={"password_hash": passwords.hash(cmd.new_password), "password_changed_at": now, "updated_at": now}
@@ -84,8 +86,8 @@ async def change_password(
         saved = await save_user(store, updated, etag=user.etag)
     except PreconditionFailed as exc:
         raise StaleVersion("The account changed meanwhile; try again.") from exc
-    # Every signed-in device must sign in again with the new password.
-    await revoke_all_families(store, user_id)
+    # Every other signed-in device must sign in again with the new password.
+    await revoke_all_families(store, user_id, keep=keep)
     await notification_events.password_changed(saved)  # the security email (always sent)
     return saved
 

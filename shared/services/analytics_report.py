@@ -29,6 +29,7 @@ __all__ = [
     "AnalyticsQuery",
     "DriverPeriod",
     "DriverReport",
+    "MoneyFlow",
     "Period",
     "ProviderReport",
     "SitePeriod",
@@ -70,7 +71,11 @@ class Period(ApiModel):
     end: date  # included; a week or month cut by from/to is cut here too
 
 
-class Money(ApiModel):
+# Not "Money": shared.domain.sessions.Money is {amount, currency}, and the OpenAPI document names each schema
+# after its class, one schema per name (shared.http.openapi refuses two classes with one name).
+class MoneyFlow(ApiModel):
+    """One currency's money in a period: collected (incl. VAT), refunded, and net (collected - refunded)."""
+
     currency: str
     collected: str  # incl. VAT
     refunded: str
@@ -91,13 +96,13 @@ class SitePeriod(Period):
     utilisation: str | None  # occupied / available
     uptime: str | None  # (available - down) / available
     peak_hours: list[int]  # UTC hours of the day with the most occupied time, busiest first
-    revenue: list[Money]
+    revenue: list[MoneyFlow]
 
 
 class DriverPeriod(Period):
     sessions: int
     energy_kwh: str
-    spend: list[Money]
+    spend: list[MoneyFlow]
     co2_avoided_kg: str
 
 
@@ -146,13 +151,13 @@ def _kwh(wh: int) -> str:
     return str((Decimal(wh) / 1000).quantize(Decimal("0.001")))
 
 
-def _money(figures: Mapping[str, Any]) -> list[Money]:
+def _money(figures: Mapping[str, Any]) -> list[MoneyFlow]:
     collected, refunded = figures.get("collected") or {}, figures.get("refunded") or {}
     out = []
     for currency in sorted(set(collected) | set(refunded)):
         c, r = int(collected.get(currency, 0)), int(refunded.get(currency, 0))
-        out.append(Money(currency=currency, collected=str(from_minor(c, currency)),
-                         refunded=str(from_minor(r, currency)), net=str(from_minor(c - r, currency))))  # fmt: skip
+        out.append(MoneyFlow(currency=currency, collected=str(from_minor(c, currency)),
+                             refunded=str(from_minor(r, currency)), net=str(from_minor(c - r, currency))))  # fmt: skip
     return out
 
 

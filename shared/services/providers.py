@@ -24,6 +24,7 @@ from shared.repositories.providers import (
     add_provider,
     find_application,
     get_provider,
+    latest_application,
     save_application,
     save_provider,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "ProviderUpdate",
     "apply",
     "approve",
+    "my_application",
     "read_application",
     "reinstate",
     "reject",
@@ -65,6 +67,14 @@ async def read_application(application_id: str, *, principal: Principal, store: 
     application = await find_application(store, application_id)
     if application is None or not (principal.is_admin or principal.user_id == application.applicant_user_id):
         raise NotFound("No such application.", code="application_not_found")
+    return application
+
+
+async def my_application(*, principal: Principal, store: DocumentStore) -> ProviderApplication:
+    """The caller's own latest application, whatever its status; 404 when they never applied."""
+    application = await latest_application(store, principal.user_id)
+    if application is None:
+        raise NotFound("You have not applied to become a provider.", code="application_not_found")
     return application
 
 

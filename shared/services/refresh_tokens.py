@@ -17,7 +17,7 @@ from shared.domain.errors import Unauthenticated
 from shared.ports.clock import Clock
 from shared.ports.store import DocumentNotFound, DocumentStore, Filter, PreconditionFailed, Query
 
-__all__ = ["revoke_all_families", "revoke_by_token", "revoke_family", "rotate", "start_family"]
+__all__ = ["live_family", "revoke_all_families", "revoke_by_token", "revoke_family", "rotate", "start_family"]
 
 C = "users"
 _KEEP_SPENT = 50
@@ -117,7 +117,21 @@ async def revoke_by_token(store: DocumentStore, token: str, *, user_id: str) -> 
     await revoke_family(store, family["id"])
 
 
-async def revoke_all_families(store: DocumentStore, user_id: str) -> None:
+async def live_family(store: DocumentStore, clock: Clock, token: str, *, user_id: str) -> str | None:
+    """The family id of ``token`` if it is ``user_id``'s live refresh token (not spent, revoked or expired)."""
+    try:
+        family, secret = await _family(store, token)
+    except Unauthenticated:
+        return None
+    if family.get("userId") != user_id or family["revoked"]:
+        return None
+    if clock.now() >= datetime.fromisoformat(family["expiresAt"]):
+        return None
+    return str(family["id"]) if secrets.compare_digest(_hash(secret), family["currentHash"]) else None
+
+
+async def revoke_all_families(store: DocumentStore, user_id: str, *, keep: str | None = None) -> None:
+    """Revoke every refresh token family of the user, except the family ``keep`` (one device stays signed in)."""
     query = Query(
         (Filter("type", "eq", "refreshFamily"), Filter("userId", "eq", user_id), Filter("revoked", "eq", False)),
         limit=100,
@@ -125,7 +139,8 @@ async def revoke_all_families(store: DocumentStore, user_id: str) -> None:
     while True:
         page = await store.query(C, query)
         for doc in page.items:
-            await revoke_family(store, doc["id"])
+            if doc["id"] != keep:
+                await revoke_family(store, doc["id"])
         if page.continuation is None:
             return
         query = Query(query.filters, limit=100, continuation=page.continuation)

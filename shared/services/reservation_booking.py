@@ -88,6 +88,7 @@ async def book(cmd: ReservationCreate, *, who: Principal | None, deps: Deps) -> 
         id=f"res_{uuid.uuid4().hex}",
         connector_key=connector.key,
         station_id=station.id,
+        station_name=station.name,
         provider_id=station.provider_id,
         charger_id=connector.charger_id,
         connector_id=connector.connector_id,

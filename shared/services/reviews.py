@@ -22,6 +22,7 @@ from shared.repositories.reviews import ReviewSort
 from shared.services import stations
 from shared.services.reviews_outbox import flush, notification, queued
 from shared.services.reviews_rating import count_review
+from shared.services.session_reviews import link_review
 
 if TYPE_CHECKING:
     from shared.bootstrap import Deps
@@ -123,15 +124,18 @@ async def post_review(deps: Deps, who: Principal | None, station_id: str, cmd: R
     except DocumentConflict:
         stored = await _write_again(deps, review)
     await count_review(deps, stored)
-    return await flush(deps, stored)
+    posted = await flush(deps, stored)
+    await link_review(deps, stored)
+    return posted
 
 
 async def _write_again(deps: Deps, review: Review) -> Review:
     """A session whose review was deleted may be reviewed again: the tombstone becomes the new review."""
     existing = await repo.find_review(deps.store, review.id)
     if existing is None or existing.status != "deleted":
-        if existing is not None:  # counting is idempotent: a retry after a crash before the count repairs it
+        if existing is not None:  # counting and linking are idempotent: a retry after a crash repairs them
             await count_review(deps, existing)
+            await link_review(deps, existing)
         raise Conflict(
             "You reviewed this session already; edit that review instead.", code="review_exists", reviewId=review.id
         )
@@ -174,6 +178,7 @@ async def delete_review(deps: Deps, who: Principal | None, review_id: str, *, if
     tombstone = {"status": "deleted", "text": "", "reply": None}
     stored = await change_review(deps, review_id, lambda r: r.model_copy(update=tombstone), if_match=if_match)
     await count_review(deps, stored)
+    await link_review(deps, stored)
 
 
 async def read_review(deps: Deps, who: Principal | None, review_id: str) -> Review:

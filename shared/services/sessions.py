@@ -603,6 +603,7 @@ def view(
         failure_reason=live.failure_reason,
         anomalies=live.anomalies,
         needs_review=live.needs_review,
+        review_id=live.review_id,
         updated_at=live.updated_at,
     )
 

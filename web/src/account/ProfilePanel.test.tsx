@@ -109,24 +109,26 @@ describe("change password", () => {
     expect(sent(api, "POST")).toHaveLength(0);
   });
 
-  it("sends current and new password, then signs this device in again with the new one", async () => {
-    const api = signedIn((r) => {
-      if (pathOf(r) === "/api/me/password") return noContent();
-      if (pathOf(r) === "/api/auth/login") return json({ accessToken: "a-2", refreshToken: "r-2" });
-      return undefined;
-    });
+  it("sends current and new password with this device's refresh token, which stays: no sign-in again", async () => {
+    const api = signedIn((r) => (pathOf(r) === "/api/me/password" ? noContent() : undefined));
     render(api, <ProfilePanel />);
     await screen.findByLabelText("Name");
     change("Current password", "old-secret");
     change("New password", "new-secret-1");
     change("Repeat the new password", "new-secret-1");
     fireEvent.click(screen.getByRole("button", { name: "Change password" }));
-    expect(await screen.findByText("Password changed. Your other devices are signed out.")).toBeInTheDocument();
+    expect(
+      await screen.findByText("Password changed. Your other devices are signed out; this one stays signed in."),
+    ).toBeInTheDocument();
     const [change_] = sent(api, "POST", "/api/me/password");
-    expect(await change_!.json()).toEqual({ currentPassword: "old-secret", newPassword: "new-secret-1" });
-    const [login] = sent(api, "POST", "/api/auth/login");
-    expect(await login!.json()).toEqual({ email: "ada@example.com", password: "new-secret-1" });
-    expect(api.tokens.refreshToken).toBe("r-2");
+    expect(await change_!.json()).toEqual({
+      currentPassword: "old-secret",
+      newPassword: "new-secret-1",
+      refreshToken: "r-1",
+    });
+    expect(sent(api, "POST", "/api/auth/login")).toHaveLength(0);
+    expect(api.tokens.refreshToken).toBe("r-1");
+    expect(api.tokens.signedIn).toBe(true);
     expect(screen.getByLabelText("Current password")).toHaveValue("");
   });
 

@@ -1,11 +1,11 @@
 // The driver's profile (GET/PATCH /api/me, If-Match with the ETag read) and password (POST /api/me/password).
-// Changing the password revokes every refresh token of the account, this device's too, so the screen signs in
-// again with the new password: the other devices are signed out, this one stays signed in.
+// Changing the password sends this device's refresh token along: the API revokes every other refresh token of
+// the account, so the other devices are signed out and this one stays signed in without signing in again.
 import { useId, useState, type FormEvent } from "react";
 
 import type { Schemas } from "../api/client";
 import { ApiError, unwrap } from "../api/problem";
-import { useApi, useAuth } from "../auth/AuthContext";
+import { useApi } from "../auth/AuthContext";
 import { Loaded } from "../components/Status";
 import { useLoad } from "../components/useLoad";
 import { date } from "../format";
@@ -144,7 +144,7 @@ function ProfileForm({ me, etag, onReload }: { me: Me; etag: string | null; onRe
 const PASSWORD_FIELDS = ["currentPassword", "newPassword", "repeatPassword"] as const;
 
 function PasswordForm() {
-  const { api, me, signIn } = useAuth();
+  const api = useApi();
   const prefix = useId();
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
@@ -168,7 +168,8 @@ function PasswordForm() {
     }
     setState({ busy: true });
     try {
-      unwrap(await api.client.POST("/api/me/password", { body: { currentPassword: current, newPassword: next } }));
+      const body = { currentPassword: current, newPassword: next, refreshToken: api.tokens.refreshToken };
+      unwrap(await api.client.POST("/api/me/password", { body }));
     } catch (e) {
       const problem = formProblem(e, PASSWORD_FIELDS, {
         wrong_password: "currentPassword",
@@ -182,21 +183,7 @@ function PasswordForm() {
     setCurrent("");
     setNext("");
     setRepeat("");
-    // the API revoked this device's refresh token too: sign in again with the new password
-    let again = false;
-    if (me) {
-      try {
-        await signIn(me.email, next);
-        again = true;
-      } catch {
-        again = false;
-      }
-    }
-    setState({
-      done: again
-        ? "Password changed. Your other devices are signed out."
-        : "Password changed. Your devices are signed out: sign in again with the new password.",
-    });
+    setState({ done: "Password changed. Your other devices are signed out; this one stays signed in." });
   }
 
   return (

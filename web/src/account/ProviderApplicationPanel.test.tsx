@@ -2,7 +2,7 @@ import { fireEvent, screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
 import { json } from "../test/harness";
-import { applicationKey, ProviderApplicationPanel } from "./ProviderApplicationPanel";
+import { ProviderApplicationPanel } from "./ProviderApplicationPanel";
 import { me, pathOf, render, sent, signedIn } from "./testing";
 
 const application = {
@@ -25,6 +25,10 @@ const application = {
   createdAt: "2026-11-25T10:00:00Z",
 };
 
+const MINE = "/api/me/provider-application";
+const none = () =>
+  json({ status: 404, code: "application_not_found", detail: "You have not applied to become a provider." }, 404);
+
 const change = (label: string, value: string) => fireEvent.change(screen.getByLabelText(label), { target: { value } });
 
 function setup(answer: (r: Request) => Response | undefined, who: Record<string, unknown> = me) {
@@ -42,10 +46,14 @@ function fillRequired() {
 }
 
 describe("become a provider", () => {
-  it("sends every field of the application, keeps its id and shows its status", async () => {
+  it("sends every field of the application, then shows its status as GET /api/me/provider-application says", async () => {
+    let applied = false;
     const api = setup((r) => {
-      if (pathOf(r) === "/api/provider-applications" && r.method === "POST") return json(application, 201);
-      if (pathOf(r) === "/api/provider-applications/pap_1") return json(application);
+      if (pathOf(r) === "/api/provider-applications" && r.method === "POST") {
+        applied = true;
+        return json(application, 201);
+      }
+      if (pathOf(r) === MINE) return applied ? json(application) : none();
       return undefined;
     });
     await screen.findByRole("heading", { name: "Application form" });
@@ -70,9 +78,27 @@ describe("become a provider", () => {
       supportPhone: "+49 30 1234567",
       billingAddress: { lines: ["Hafenstraße 1"], postalCode: "20457", city: "Hamburg", country: "DE" },
     });
-    expect(localStorage.getItem(applicationKey("u-1"))).toBe("pap_1");
     expect(await screen.findByText("Waiting for a decision")).toBeInTheDocument();
-    expect(sent(api, "GET", "/api/provider-applications/pap_1")).toHaveLength(1);
+    expect(sent(api, "GET", MINE)).toHaveLength(2); // before, and after sending
+    expect(sent(api, "GET").filter((r) => pathOf(r).startsWith("/api/provider-applications"))).toHaveLength(0);
+    expect(Object.keys(localStorage).filter((k) => k.includes("providerApplication"))).toEqual([]);
+  });
+
+  it("shows the account's application wherever it is signed in, and checks its status again on request", async () => {
+    const api = setup((r) => (pathOf(r) === MINE ? json(application) : undefined));
+    expect(await screen.findByText("Waiting for a decision")).toBeInTheDocument();
+    expect(screen.getByText("Volt Laden GmbH")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Send application" })).not.toBeInTheDocument();
+    fireEvent.click(screen.getByRole("button", { name: "Check the status again" }));
+    await waitFor(() => expect(sent(api, "GET", MINE)).toHaveLength(2));
+    expect(await screen.findByText("Waiting for a decision")).toBeInTheDocument();
+  });
+
+  it("offers the form when the account never applied", async () => {
+    const api = setup((r) => (pathOf(r) === MINE ? none() : undefined));
+    expect(await screen.findByRole("heading", { name: "Application form" })).toBeInTheDocument();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    expect(sent(api, "GET", MINE)).toHaveLength(1);
   });
 
   it("sends no billing address when none is given", async () => {
@@ -140,14 +166,17 @@ describe("become a provider", () => {
     expect(screen.getByLabelText("City")).toHaveAccessibleDescription("String should have at least 1 character");
   });
 
-  it("finds the pending application through the 409 that names it", async () => {
+  it("shows the pending application after a 409 application_pending", async () => {
+    let refused = false;
     setup((r) => {
-      if (r.method === "POST")
+      if (r.method === "POST") {
+        refused = true;
         return json(
           { status: 409, code: "application_pending", detail: "You already have a pending application.", applicationId: "pap_1" },
           409,
         );
-      if (pathOf(r) === "/api/provider-applications/pap_1") return json(application);
+      }
+      if (pathOf(r) === MINE) return refused ? json(application) : none(); // e.g. sent from another browser meanwhile
       return undefined;
     });
     await screen.findByLabelText("Legal name");
@@ -155,13 +184,11 @@ describe("become a provider", () => {
     fireEvent.click(screen.getByRole("button", { name: "Send application" }));
     expect(await screen.findByText("You already have a pending application: here it is.")).toBeInTheDocument();
     expect(await screen.findByText("Waiting for a decision")).toBeInTheDocument();
-    expect(localStorage.getItem(applicationKey("u-1"))).toBe("pap_1");
   });
 
   it("shows a rejection with its reason, and lets the driver apply again", async () => {
-    localStorage.setItem(applicationKey("u-1"), "pap_1");
     setup((r) =>
-      pathOf(r) === "/api/provider-applications/pap_1"
+      pathOf(r) === MINE
         ? json({ ...application, status: "rejected", reason: "The VAT ID does not match the company.", decidedAt: "2026-11-26T09:00:00Z" })
         : undefined,
     );
@@ -172,9 +199,8 @@ describe("become a provider", () => {
   });
 
   it("shows the API's problem when the status cannot be read", async () => {
-    localStorage.setItem(applicationKey("u-1"), "pap_1");
     setup((r) =>
-      pathOf(r) === "/api/provider-applications/pap_1"
+      pathOf(r) === MINE
         ? json({ status: 503, code: "dependency_failed", detail: "The database is not reachable." }, 503)
         : undefined,
     );

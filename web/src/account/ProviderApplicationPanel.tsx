@@ -1,7 +1,6 @@
-// "Become a provider": the application (POST /api/provider-applications) and its status
-// (GET /api/provider-applications/{id}). The API has no "my applications" listing and GET /api/me does not name
-// the application, so its id (from the 201, or from a 409 `application_pending` problem's `applicationId`) is kept
-// in this browser's localStorage, per account.
+// "Become a provider": the application (POST /api/provider-applications) and its status: the caller's latest
+// application from GET /api/me/provider-application (404 `application_not_found` until they apply), so it is
+// found from any browser. A 409 `application_pending` means one is waiting: that same read shows it.
 import { useId, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 
@@ -16,8 +15,6 @@ import { Done, FormError, TextField, focusFirst, formProblem, type FieldErrors }
 
 type Application = Schemas["ProviderApplication"];
 
-export const applicationKey = (userId: string) => `wattsup.providerApplication.${userId}`;
-
 const STATUS: Record<Application["status"], string> = {
   pending: "Waiting for a decision",
   approved: "Approved",
@@ -27,42 +24,24 @@ const STATUS: Record<Application["status"], string> = {
 export function ProviderApplicationPanel() {
   const { me } = useAuth();
   if (me === null) return <Loading what="Loading your account" />;
-  return <ProviderApplication userId={me.id} inProvider={Boolean(me.providerId)} consoleReady={isProvider(me)} />;
+  return <ProviderApplication inProvider={Boolean(me.providerId)} consoleReady={isProvider(me)} />;
 }
 
-function ProviderApplication({
-  userId,
-  inProvider,
-  consoleReady,
-}: {
-  userId: string;
-  inProvider: boolean;
-  consoleReady: boolean;
-}) {
+function ProviderApplication({ inProvider, consoleReady }: { inProvider: boolean; consoleReady: boolean }) {
   const { api } = useAuth();
-  const key = applicationKey(userId);
-  const [applicationId, setApplicationId] = useState(() => localStorage.getItem(key));
   const [applying, setApplying] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
 
   const application = useLoad(async () => {
-    if (!applicationId) return null;
     try {
-      return unwrap(
-        await api.client.GET("/api/provider-applications/{applicationId}", { params: { path: { applicationId } } }),
-      );
+      return unwrap(await api.client.GET("/api/me/provider-application"));
     } catch (e) {
-      if (e instanceof ApiError && e.status === 404) {
-        localStorage.removeItem(key); // not ours (any more): apply afresh
-        return null;
-      }
+      if (e instanceof ApiError && e.status === 404) return null; // never applied
       throw e;
     }
-  }, [api, applicationId]);
+  }, [api]);
 
-  function remember(id: string, message: string) {
-    localStorage.setItem(key, id);
-    setApplicationId(id);
+  function show(message: string) {
     setApplying(false);
     setNotice(message);
     application.reload();
@@ -104,8 +83,8 @@ function ProviderApplication({
     body = (
       <ApplicationForm
         previous={application.data ?? undefined}
-        onSent={(a) => remember(a.id, "Application sent. A platform admin will review it.")}
-        onPending={(id) => remember(id, "You already have a pending application: here it is.")}
+        onSent={() => show("Application sent. A platform admin will review it.")}
+        onPending={() => show("You already have a pending application: here it is.")}
       />
     );
 
@@ -294,7 +273,7 @@ function ApplicationForm({
 }: {
   previous?: Application;
   onSent(application: Application): void;
-  onPending(applicationId: string): void;
+  onPending(): void;
 }) {
   const { api } = useAuth();
   const prefix = useId();
@@ -328,9 +307,8 @@ function ApplicationForm({
       const result = await api.client.POST("/api/provider-applications", { body: applicationBody(values) });
       onSent(unwrap(result));
     } catch (e) {
-      const pending = e instanceof ApiError && e.code === "application_pending" ? pendingId(e) : undefined;
-      if (pending) {
-        onPending(pending);
+      if (e instanceof ApiError && e.code === "application_pending") {
+        onPending();
         return;
       }
       const problem = formProblem(e, [...FIELDS, "billingAddress.lines", "billingAddress"]);
@@ -403,9 +381,4 @@ function ApplicationForm({
       </button>
     </form>
   );
-}
-
-function pendingId(error: ApiError): string | undefined {
-  const id = (error.problem as { applicationId?: unknown }).applicationId;
-  return typeof id === "string" && id ? id : undefined;
 }

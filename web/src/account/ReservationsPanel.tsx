@@ -1,6 +1,6 @@
-// The driver's reservations, newest first: GET /api/reservations (paged), the stations' names from
-// GET /api/stations/{id} (a reservation carries only the station's id), and POST /api/reservations/{id}/cancel
-// for a confirmed one whose window is not over.
+// The driver's reservations, newest first: GET /api/reservations (paged; each carries its station's name as it
+// was when booked, null on reservations stored before the API kept it: the station's id stands in), and
+// POST /api/reservations/{id}/cancel for a confirmed one whose window is not over.
 import { useState } from "react";
 import { Link } from "react-router";
 
@@ -44,18 +44,8 @@ export function ReservationsPanel({ now = () => new Date() }: { now?: () => Date
       items.push(...page.items);
       next = page.continuationToken ?? null;
     }
-    const ids = [...new Set(items.map((r) => r.stationId))];
-    const names = new Map(await Promise.all(ids.map(async (id) => [id, await stationName(id)] as const)));
-    return { items, next, names };
+    return { items, next };
   }, [api, pages.length]);
-
-  async function stationName(stationId: string): Promise<string | null> {
-    try {
-      return unwrap(await api.client.GET("/api/stations/{stationId}", { params: { path: { stationId } } })).name;
-    } catch {
-      return null; // retired or private by now: the id stands in
-    }
-  }
 
   async function cancel(r: Reservation, where: string) {
     setError(null);
@@ -82,7 +72,7 @@ export function ReservationsPanel({ now = () => new Date() }: { now?: () => Date
       {error && <ErrorMessage>{error}</ErrorMessage>}
       {done && <Done>{done}</Done>}
       <Loaded load={list} what="Loading your reservations">
-        {({ items, next, names }) =>
+        {({ items, next }) =>
           items.length === 0 ? (
             <Empty>
               No reservations. You can reserve a connector from a <Link to="/">station&apos;s page</Link>.
@@ -91,7 +81,7 @@ export function ReservationsPanel({ now = () => new Date() }: { now?: () => Date
             <>
               <ul className="reservations">
                 {items.map((r) => {
-                  const where = names.get(r.stationId) ?? r.stationId;
+                  const where = r.stationName ?? r.stationId;
                   const active = r.status === "confirmed" && Date.parse(r.endsAt) > now().getTime();
                   return (
                     <li key={r.id} className="card">

@@ -1,11 +1,13 @@
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
+import type { Schemas } from "../api/client";
+import { money } from "../format";
 import { json } from "../test/harness";
-import { StatisticsPanel } from "./StatisticsPanel";
+import { spendText, StatisticsPanel } from "./StatisticsPanel";
 import { pathOf, render, sent, signedIn } from "./testing";
 
-const eur = (net: string) => ({ currency: "EUR", collected: net, refunded: "0.00", net });
+const eur = (net: string): Schemas["MoneyFlow"] => ({ currency: "EUR", collected: net, refunded: "0.00", net });
 const report = {
   scope: "driver:u-1",
   start: "2026-10-27",
@@ -31,6 +33,16 @@ function setup(answer: (r: Request) => Response = () => json(report)) {
 }
 
 afterEach(() => vi.restoreAllMocks());
+
+describe("spendText", () => {
+  it("shows what was paid: the net of each currency, after refunds", () => {
+    const refunded: Schemas["MoneyFlow"] = { currency: "EUR", collected: "20.00", refunded: "5.00", net: "15.00" };
+    const francs: Schemas["MoneyFlow"] = { currency: "CHF", collected: "8.00", refunded: "0.00", net: "8.00" };
+    expect(spendText([refunded])).toBe(money("15.00", "EUR"));
+    expect(spendText([refunded, francs])).toBe(`${money("15.00", "EUR")} + ${money("8.00", "CHF")}`);
+    expect(spendText([])).toBe("–");
+  });
+});
 
 describe("my statistics", () => {
   it("asks for the last 30 days per month and shows energy, sessions, spend and CO2 avoided", async () => {

@@ -12,9 +12,8 @@ import { date, kwh, money, number } from "../format";
 import { TextField, focusFirst, type FieldErrors } from "./fields";
 
 type Granularity = "day" | "week" | "month";
-// The API sends {currency, collected, refunded, net} here; its OpenAPI document describes this list with the
-// other model named "Money" ({amount, currency}, shared/domain/sessions.py), so the type is widened to both.
-type Spend = Schemas["DriverPeriod"]["spend"][number] & { net?: string; collected?: string };
+// One currency's money in a period: {currency, collected (incl. VAT), refunded, net}.
+type Spend = Schemas["MoneyFlow"];
 interface Query {
   from: string;
   to: string;
@@ -31,7 +30,7 @@ const days = (from: string, to: string) => Math.round((Date.parse(to) - Date.par
 
 /** What the driver paid: the net of each currency (collected incl. VAT minus refunds). */
 export function spendText(spend: readonly Spend[]): string {
-  return spend.length ? spend.map((m) => money(m.net ?? m.amount, m.currency)).join(" + ") : "–";
+  return spend.length ? spend.map((m) => money(m.net, m.currency)).join(" + ") : "–";
 }
 
 export function StatisticsPanel({ now = () => new Date() }: { now?: () => Date }) {

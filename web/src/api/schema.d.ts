@@ -288,7 +288,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change password; signs out every other device */
+        /** Change password; signs out every other device (send this device's refreshToken to stay signed in) */
         post: operations["change_password"];
         delete?: never;
         options?: never;
@@ -374,6 +374,23 @@ export interface paths {
         get?: never;
         /** Make one of your saved cards the default; answers the cards, the default first */
         put: operations["set_default_payment_method"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/provider-application": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your latest provider application, whatever its status (404 application_not_found: none) */
+        get: operations["read_my_provider_application"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2074,7 +2091,7 @@ export interface components {
             /** Energykwh */
             energyKwh: string;
             /** Spend */
-            spend: components["schemas"]["Money"][];
+            spend: components["schemas"]["MoneyFlow"][];
             /** Co2Avoidedkg */
             co2AvoidedKg: string;
         };
@@ -2455,6 +2472,20 @@ export interface components {
             currency: string;
         };
         /**
+         * MoneyFlow
+         * @description One currency's money in a period: collected (incl. VAT), refunded, and net (collected - refunded).
+         */
+        MoneyFlow: {
+            /** Currency */
+            currency: string;
+            /** Collected */
+            collected: string;
+            /** Refunded */
+            refunded: string;
+            /** Net */
+            net: string;
+        };
+        /**
          * NotificationPreferences
          * @description Every category with both channels; ``security`` is always on (the API shows it so).
          */
@@ -2681,6 +2712,12 @@ export interface components {
             currentPassword: string;
             /** Newpassword */
             newPassword: string;
+            /**
+             * Refreshtoken
+             * @description This device's refresh token: it stays valid, every other one is revoked. Without it, or if it is not your live refresh token, every refresh token is revoked (this device signs in again).
+             * @default null
+             */
+            refreshToken: string | null;
         };
         /** PasswordRotation */
         PasswordRotation: {
@@ -3488,6 +3525,11 @@ export interface components {
             connectorKey: string;
             /** Stationid */
             stationId: string;
+            /**
+             * Stationname
+             * @default null
+             */
+            stationName: string | null;
             /** Providerid */
             providerId: string;
             /** Chargerid */
@@ -3877,6 +3919,11 @@ export interface components {
             /** Needsreview */
             needsReview: boolean;
             /**
+             * Reviewid
+             * @description The driver's review of this session; null: none
+             */
+            reviewId?: string | null;
+            /**
              * Updatedat
              * Format: date-time
              */
@@ -3923,7 +3970,7 @@ export interface components {
             /** Peakhours */
             peakHours: number[];
             /** Revenue */
-            revenue: components["schemas"]["Money"][];
+            revenue: components["schemas"]["MoneyFlow"][];
         };
         /** StaffInviteCreate */
         StaffInviteCreate: {
@@ -6566,6 +6613,53 @@ export interface operations {
             };
             /** @description Error */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_my_provider_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderApplication"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -91,7 +91,7 @@ export function AnalyticsPanel({ providerId }: { providerId: string }) {
         {(r) => {
           const currency = r.total.revenue[0]?.currency ?? "EUR";
           const revenueOf = (p: (typeof r.periods)[number]) =>
-            Number(p.revenue.find((m) => m.currency === currency)?.amount ?? 0);
+            Number(p.revenue.find((m) => m.currency === currency)?.net ?? 0);
           const label = (p: (typeof r.periods)[number]) => shortDay.format(new Date(`${p.start}T00:00:00Z`));
           const hours = Array.from({ length: 24 }, (_, h) => ({
             label: String(h).padStart(2, "0"),
@@ -110,7 +110,7 @@ export function AnalyticsPanel({ providerId }: { providerId: string }) {
                 </div>
                 <div>
                   <dt>Revenue</dt>
-                  <dd>{r.total.revenue.length ? r.total.revenue.map((m) => money(m.amount, m.currency)).join(" + ") : "–"}</dd>
+                  <dd>{r.total.revenue.length ? r.total.revenue.map((m) => money(m.net, m.currency)).join(" + ") : "–"}</dd>
                 </div>
                 <div>
                   <dt>Utilisation</dt>

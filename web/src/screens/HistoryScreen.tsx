@@ -1,12 +1,19 @@
 // The driver's charging sessions, newest first: GET /api/sessions. A completed session (stopped, energy
-// delivered) can be reviewed: /sessions/{id}/review (station/WriteReview.tsx).
+// delivered) can be reviewed, or its review (the session's `reviewId`) edited: /sessions/{id}/review
+// (station/WriteReview.tsx).
 import { Link } from "react-router";
 
+import type { Schemas } from "../api/client";
 import { unwrap } from "../api/problem";
 import { useApi } from "../auth/AuthContext";
 import { Empty, Loaded } from "../components/Status";
 import { useLoad } from "../components/useLoad";
 import { dateTime, duration, kwh, money } from "../format";
+
+type Session = Schemas["SessionView"];
+
+const reviewLabel = (s: Session) =>
+  `${s.reviewId ? "Edit your review of" : "Review"} ${s.stationName}, ${dateTime(s.startedAt ?? s.requestedAt)}`;
 
 export function HistoryScreen() {
   const api = useApi();
@@ -54,9 +61,9 @@ export function HistoryScreen() {
                       {s.status === "stopped" && Number(s.energyKwh) > 0 && (
                         <Link
                           to={`/sessions/${encodeURIComponent(s.id)}/review`}
-                          aria-label={`Review ${s.stationName}, ${dateTime(s.startedAt ?? s.requestedAt)}`}
+                          aria-label={reviewLabel(s)}
                         >
-                          Review
+                          {s.reviewId ? "Your review" : "Review"}
                         </Link>
                       )}
                     </td>

@@ -12,7 +12,9 @@ const session = {
   startedAt: "2026-11-20T09:00:00Z",
   requestedAt: "2026-11-20T08:59:00Z",
   energyKwh: "21.5",
+  reviewId: null,
 };
+const reviewed = { ...session, reviewId: "rev_ses_hafen_1" };
 const review = {
   id: "rev_ses_hafen_1",
   stationId: "stn_hafen",
@@ -29,6 +31,8 @@ const missing = () => json({ status: 404, code: "review_not_found", detail: "No 
 
 const pathOf = (r: Request) => new URL(r.url).pathname;
 const sent = (api: ReturnType<typeof fakeApi>, method: string) => api.requests.filter((r) => r.method === method);
+const reviewReads = (api: ReturnType<typeof fakeApi>) =>
+  sent(api, "GET").filter((r) => pathOf(r).startsWith("/api/reviews/"));
 
 function setup(answer: (r: Request) => Response | undefined, theSession: object = session) {
   const api = fakeApi((r) => {
@@ -52,6 +56,7 @@ describe("writing a review", () => {
     );
     expect(await screen.findByRole("link", { name: "Hafen Nord" })).toHaveAttribute("href", "/stations/stn_hafen");
     fireEvent.change(await screen.findByLabelText("Your review"), { target: { value: "  Fast charger, free parking. " } });
+    expect(reviewReads(api)).toHaveLength(0); // the session names no review: none is looked for
     fireEvent.click(screen.getByRole("button", { name: "Publish review" }));
     expect(screen.getByRole("group", { name: "Rating" })).toHaveAccessibleDescription("Choose from 1 to 5 stars.");
     expect(screen.getByRole("radio", { name: "1 star" })).toHaveFocus();
@@ -73,7 +78,7 @@ describe("writing a review", () => {
       if (pathOf(r) !== "/api/reviews/rev_ses_hafen_1") return undefined;
       if (r.method === "PATCH") return json({ ...review, rating: 2, text: "Broken cable." }, 200, { etag: '"e2"' });
       return json(review, 200, { etag: '"e1"' });
-    });
+    }, reviewed);
     expect(await screen.findByRole("heading", { name: "Edit your review" })).toBeInTheDocument();
     expect(screen.getByRole("radio", { name: "4 stars" })).toBeChecked();
     expect(screen.getByLabelText("Your review")).toHaveValue("Quick and clean.");
@@ -91,7 +96,7 @@ describe("writing a review", () => {
       if (pathOf(r) !== "/api/reviews/rev_ses_hafen_1") return undefined;
       if (r.method === "DELETE") return new Response(null, { status: 204 });
       return json(review, 200, { etag: '"e1"' });
-    });
+    }, reviewed);
     fireEvent.click(await screen.findByRole("button", { name: "Delete review" }));
     expect(sent(api, "DELETE")).toHaveLength(0);
     fireEvent.click(screen.getByRole("button", { name: "Yes, delete it" }));
@@ -106,11 +111,27 @@ describe("writing a review", () => {
       if (r.method === "PATCH")
         return json({ status: 412, code: "stale_version", detail: "The review changed since you read it; reload." }, 412);
       return json(review, 200, { etag: '"e1"' });
-    });
+    }, reviewed);
     fireEvent.click(await screen.findByRole("button", { name: "Save changes" }));
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("The review changed since you read it; reload.");
     expect(alert).toHaveTextContent("Reload the page to see the review as it is now.");
+  });
+
+  it("reads the review the session names, whatever its id", async () => {
+    const api = setup(
+      (r) => (pathOf(r) === "/api/reviews/rev_other" ? json({ ...review, id: "rev_other" }, 200, { etag: '"e1"' }) : undefined),
+      { ...session, reviewId: "rev_other" },
+    );
+    expect(await screen.findByRole("heading", { name: "Edit your review" })).toBeInTheDocument();
+    expect(screen.getByLabelText("Your review")).toHaveValue("Quick and clean.");
+    expect(reviewReads(api).map(pathOf)).toEqual(["/api/reviews/rev_other"]);
+  });
+
+  it("offers a new review when the review the session names is gone", async () => {
+    setup(() => undefined, reviewed); // GET /api/reviews/rev_ses_hafen_1 answers 404
+    expect(await screen.findByRole("button", { name: "Publish review" })).toBeInTheDocument();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
 
   it("opens the existing review when the API says the session is reviewed already", async () => {

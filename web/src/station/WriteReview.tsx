@@ -1,8 +1,8 @@
 // Writing a review: a driver rates a station (1 to 5 stars, optional text) after a completed session there, one
 // review per session (POST /api/stations/{stationId}/reviews with the session's id). The author edits or deletes
 // it with PATCH/DELETE /api/reviews/{id} and If-Match (the ETag of the copy they read), so a change made
-// elsewhere meanwhile is not overwritten. The review of a session has the id `rev_<sessionId>` (see
-// shared/domain/reviews.py); a 409 `review_exists` names it too.
+// elsewhere meanwhile is not overwritten. The session names its review (`reviewId`, null when none); a session
+// reviewed before the API kept that link shows null, and posting then answers 409 `review_exists` naming it.
 import { useEffect, useId, useState, type FormEvent } from "react";
 import { Link, useParams } from "react-router";
 
@@ -20,7 +20,6 @@ export interface OwnReview {
 }
 
 const MAX_TEXT = 2000;
-const reviewIdOf = (sessionId: string) => `rev_${sessionId}`;
 
 /** The review with its ETag, or null when there is none (never written, or deleted). */
 export async function readReview(api: Api, reviewId: string): Promise<OwnReview | null> {
@@ -267,9 +266,9 @@ function NewReviewForm({
       const review = unwrap(result);
       onPosted({ review, etag: result.response.headers.get("etag") });
     } catch (e) {
-      if (e instanceof ApiError && e.code === "review_exists") {
-        const reviewId = (e.problem as { reviewId?: unknown }).reviewId;
-        onExists(typeof reviewId === "string" ? reviewId : reviewIdOf(sessionId));
+      const existing = e instanceof ApiError && e.code === "review_exists" ? existingReview(e) : null;
+      if (existing) {
+        onExists(existing);
         return;
       }
       const problem = fieldErrorsOf(e);
@@ -295,22 +294,32 @@ function NewReviewForm({
   );
 }
 
+/** The review a 409 `review_exists` names. */
+function existingReview(error: ApiError): string | null {
+  const id = (error.problem as { reviewId?: unknown }).reviewId;
+  return typeof id === "string" && id ? id : null;
+}
+
 type Found = { state: "loading" } | { state: "error"; error: string } | { state: "ready"; own: OwnReview | null };
 
-/** /sessions/:sessionId/review */
-export function WriteReview() {
-  const { sessionId = "" } = useParams();
+/** The review of a completed session: the one the session names (`linked`), or the form for a new one. */
+function SessionReview({
+  stationId,
+  sessionId,
+  linked,
+}: {
+  stationId: string;
+  sessionId: string;
+  linked: string | null;
+}) {
   const api = useApi();
-  const [reviewId, setReviewId] = useState(() => reviewIdOf(sessionId));
+  const [reviewId, setReviewId] = useState(linked);
   const [round, setRound] = useState(0);
-  const [found, setFound] = useState<Found>({ state: "loading" });
+  const [found, setFound] = useState<Found>(() => (linked ? { state: "loading" } : { state: "ready", own: null }));
   const [notice, setNotice] = useState<string | null>(null);
-  const session = useLoad(
-    async () => unwrap(await api.client.GET("/api/sessions/{sessionId}", { params: { path: { sessionId } } })),
-    [api, sessionId],
-  );
 
   useEffect(() => {
+    if (reviewId === null) return; // the session has no review: nothing to read
     let live = true;
     setFound({ state: "loading" });
     readReview(api, reviewId)
@@ -326,7 +335,7 @@ export function WriteReview() {
     setNotice(message);
   };
 
-  function review(stationId: string) {
+  function review() {
     if (found.state === "loading") return <Loading what="Looking for your review" />;
     if (found.state === "error")
       return <ErrorMessage retry={() => setRound((n) => n + 1)}>{found.error}</ErrorMessage>;
@@ -357,6 +366,27 @@ export function WriteReview() {
   }
 
   return (
+    <>
+      {notice && (
+        <p className="status done" role="status">
+          {notice}
+        </p>
+      )}
+      {review()}
+    </>
+  );
+}
+
+/** /sessions/:sessionId/review */
+export function WriteReview() {
+  const { sessionId = "" } = useParams();
+  const api = useApi();
+  const session = useLoad(
+    async () => unwrap(await api.client.GET("/api/sessions/{sessionId}", { params: { path: { sessionId } } })),
+    [api, sessionId],
+  );
+
+  return (
     <div className="page">
       <h1>Review your charging session</h1>
       <Loaded load={session} what="Loading the session">
@@ -366,13 +396,8 @@ export function WriteReview() {
               At <Link to={`/stations/${encodeURIComponent(s.stationId)}`}>{s.stationName}</Link>,{" "}
               {dateTime(s.startedAt ?? s.requestedAt)}, {kwh(s.energyKwh)}.
             </p>
-            {notice && (
-              <p className="status done" role="status">
-                {notice}
-              </p>
-            )}
             {s.status === "stopped" && Number(s.energyKwh) > 0 ? (
-              review(s.stationId)
+              <SessionReview stationId={s.stationId} sessionId={s.id} linked={s.reviewId ?? null} />
             ) : (
               <p className="status warning">
                 You can review a station once a session there has completed (stopped, with energy delivered).
