@@ -8,6 +8,7 @@ import { unwrap } from "../api/problem";
 import { useApi } from "../auth/AuthContext";
 import { Empty, ErrorMessage, Loaded } from "../components/Status";
 import { useLoad } from "../components/useLoad";
+import { PageButtons, usePages } from "../components/Pager";
 import { dateTime } from "../format";
 import { useFieldErrors } from "./form";
 
@@ -26,8 +27,8 @@ export function ProblemsPanel({ providerId }: { providerId: string }) {
   const id = useId();
   const [status, setStatus] = useState<Status>("open");
   const [stationId, setStationId] = useState("");
-  const [pages, setPages] = useState<(string | null)[]>([null]);
-  const token = pages[pages.length - 1] ?? null;
+  const pages = usePages();
+  const token = pages.token;
   const stations = useLoad(
     async () =>
       unwrap(
@@ -58,7 +59,7 @@ export function ProblemsPanel({ providerId }: { providerId: string }) {
             value={status}
             onChange={(e) => {
               setStatus(e.target.value as Status);
-              setPages([null]);
+              pages.reset();
             }}
           >
             <option value="open">Open</option>
@@ -73,7 +74,7 @@ export function ProblemsPanel({ providerId }: { providerId: string }) {
             value={stationId}
             onChange={(e) => {
               setStationId(e.target.value);
-              setPages([null]);
+              pages.reset();
             }}
           >
             <option value="">All stations</option>
@@ -97,18 +98,7 @@ export function ProblemsPanel({ providerId }: { providerId: string }) {
                 ))}
               </ul>
             )}
-            <div className="toolbar">
-              {pages.length > 1 && (
-                <button type="button" className="secondary" onClick={() => setPages(pages.slice(0, -1))}>
-                  Previous page
-                </button>
-              )}
-              {page.continuationToken && (
-                <button type="button" className="secondary" onClick={() => setPages([...pages, page.continuationToken])}>
-                  Next page
-                </button>
-              )}
-            </div>
+            <PageButtons pages={pages} next={page.continuationToken} />
           </>
         )}
       </Loaded>

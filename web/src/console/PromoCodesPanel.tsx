@@ -9,6 +9,7 @@ import { errorText, unwrap } from "../api/problem";
 import { useApi } from "../auth/AuthContext";
 import { Empty, ErrorMessage, Loaded } from "../components/Status";
 import { useLoad } from "../components/useLoad";
+import { PageButtons, usePages } from "../components/Pager";
 import { dateTime, money, percent } from "../format";
 import { useFieldErrors, wholeNumber, type FieldErrors, type FieldErrorsApi } from "./form";
 import { useRefreshable } from "./useRefreshable";
@@ -39,10 +40,10 @@ export const discountText = (p: { kind: Promo["kind"]; percent: number | null; a
 
 export function PromoCodesPanel({ providerId, admin, now = () => new Date() }: { providerId: string; admin: boolean; now?: () => Date }) {
   const api = useApi();
-  const [pages, setPages] = useState<(string | null)[]>([null]);
+  const pages = usePages();
   const [creating, setCreating] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
-  const token = pages[pages.length - 1] ?? null;
+  const token = pages.token;
   const opener = useRef<HTMLButtonElement>(null);
   const context = useLoad(async () => {
     const [provider, stations] = await Promise.all([
@@ -127,18 +128,7 @@ export function PromoCodesPanel({ providerId, admin, now = () => new Date() }: {
                       ))}
                     </ul>
                   )}
-                  <div className="toolbar">
-                    {pages.length > 1 && (
-                      <button type="button" className="secondary" onClick={() => setPages(pages.slice(0, -1))}>
-                        Previous page
-                      </button>
-                    )}
-                    {page.continuationToken && (
-                      <button type="button" className="secondary" onClick={() => setPages([...pages, page.continuationToken])}>
-                        Next page
-                      </button>
-                    )}
-                  </div>
+                  <PageButtons pages={pages} next={page.continuationToken} />
                 </>
               )}
             </Loaded>

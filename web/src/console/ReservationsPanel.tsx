@@ -7,6 +7,7 @@ import { unwrap } from "../api/problem";
 import { useApi } from "../auth/AuthContext";
 import { Empty, Loaded } from "../components/Status";
 import { useLoad } from "../components/useLoad";
+import { PageButtons, usePages } from "../components/Pager";
 import { dateTime } from "../format";
 
 const STATUS: Record<Schemas["ReservationPublic"]["status"], string> = {
@@ -20,8 +21,8 @@ export function ReservationsPanel({ providerId }: { providerId: string }) {
   const api = useApi();
   const id = useId();
   const [stationId, setStationId] = useState("");
-  const [pages, setPages] = useState<(string | null)[]>([null]);
-  const token = pages[pages.length - 1] ?? null;
+  const pages = usePages();
+  const token = pages.token;
   const stations = useLoad(
     async () =>
       unwrap(
@@ -49,7 +50,7 @@ export function ReservationsPanel({ providerId }: { providerId: string }) {
           value={stationId}
           onChange={(e) => {
             setStationId(e.target.value);
-            setPages([null]);
+            pages.reset();
           }}
         >
           <option value="">All stations</option>
@@ -97,18 +98,7 @@ export function ReservationsPanel({ providerId }: { providerId: string }) {
                 </table>
               </div>
             )}
-            <div className="toolbar">
-              {pages.length > 1 && (
-                <button type="button" className="secondary" onClick={() => setPages(pages.slice(0, -1))}>
-                  Previous page
-                </button>
-              )}
-              {page.continuationToken && (
-                <button type="button" className="secondary" onClick={() => setPages([...pages, page.continuationToken])}>
-                  Next page
-                </button>
-              )}
-            </div>
+            <PageButtons pages={pages} next={page.continuationToken} />
           </>
         )}
       </Loaded>

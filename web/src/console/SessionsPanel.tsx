@@ -6,6 +6,7 @@ import { unwrap } from "../api/problem";
 import { useApi } from "../auth/AuthContext";
 import { Empty, Loaded } from "../components/Status";
 import { useLoad } from "../components/useLoad";
+import { PageButtons, usePages } from "../components/Pager";
 import { dateTime, duration, kwh, money } from "../format";
 
 type Status = Schemas["SessionView"]["status"] | "";
@@ -14,8 +15,8 @@ export function SessionsPanel({ providerId }: { providerId: string }) {
   const api = useApi();
   const id = useId();
   const [status, setStatus] = useState<Status>("");
-  const [pages, setPages] = useState<(string | null)[]>([null]);
-  const token = pages[pages.length - 1] ?? null;
+  const pages = usePages();
+  const token = pages.token;
   const sessions = useLoad(
     async () =>
       unwrap(
@@ -35,7 +36,7 @@ export function SessionsPanel({ providerId }: { providerId: string }) {
           value={status}
           onChange={(e) => {
             setStatus(e.target.value as Status);
-            setPages([null]);
+            pages.reset();
           }}
         >
           <option value="">All</option>
@@ -82,18 +83,7 @@ export function SessionsPanel({ providerId }: { providerId: string }) {
                 </tbody>
               </table>
             )}
-            <div className="toolbar">
-              {pages.length > 1 && (
-                <button type="button" className="secondary" onClick={() => setPages(pages.slice(0, -1))}>
-                  Previous page
-                </button>
-              )}
-              {page.continuationToken && (
-                <button type="button" className="secondary" onClick={() => setPages([...pages, page.continuationToken])}>
-                  Next page
-                </button>
-              )}
-            </div>
+            <PageButtons pages={pages} next={page.continuationToken} />
           </>
         )}
       </Loaded>
