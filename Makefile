@@ -41,7 +41,7 @@ $(WEB_BUILD): $(WEB_DEPS) $(WEB_SOURCES)
 $(CHROMIUM):
 	@command -v apt-get >/dev/null || { echo "Chromium is needed at $(CHROMIUM) for the browser tests (Debian: apt-get install chromium)"; exit 1; }
 	$(SUDO) apt-get update -qq
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
 	test -x $(CHROMIUM)
 
 ## web: build the web app into web/dist (served by the local host at /)
