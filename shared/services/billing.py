@@ -39,6 +39,7 @@ from shared.ports.store import PreconditionFailed
 from shared.repositories import payments as repo
 from shared.repositories import sessions as session_repo
 from shared.services.events import event_id
+from shared.services.outbox import clear_published, publish_in_order
 from shared.services.payment_methods import default_card
 
 if TYPE_CHECKING:
@@ -136,27 +137,26 @@ async def flush_billing_events(deps: Deps, payment: SessionPayment) -> SessionPa
     """Publish the record's outbox, then clear what went out (what did not, the timer sends later)."""
     if not payment.pending_events:
         return payment
-    sent: set[str] = set()
-    for entry in payment.pending_events:
-        message = Message.model_validate(entry["message"])
-        try:
-            await deps.bus.publish(entry["to"], message)
-        except Exception:  # noqa: BLE001 - the billing timer publishes it later
-            log.warning("could not publish %s; left in the outbox of %s", message.id, payment.id, exc_info=True)
-            break
-        sent.add(message.id)
-    for _ in range(_ATTEMPTS):
-        left = [e for e in payment.pending_events if e["message"]["id"] not in sent]
-        try:
-            return await repo.save_payment(
-                deps.store, payment.model_copy(update={"pending_events": left, "has_pending_events": bool(left)})
-            )
-        except PreconditionFailed:
-            fresh = await repo.find_payment(deps.store, payment.user_id, payment.session_id)
-            if fresh is None:
-                return payment
-            payment = fresh
-    return payment
+
+    async def publish(entry: dict[str, Any]) -> None:
+        await deps.bus.publish(entry["to"], Message.model_validate(entry["message"]))
+
+    async def save(p: SessionPayment, left: list[dict[str, Any]]) -> SessionPayment:
+        return await repo.save_payment(
+            deps.store, p.model_copy(update={"pending_events": left, "has_pending_events": bool(left)})
+        )
+
+    async def reread(p: SessionPayment) -> SessionPayment | None:
+        return await repo.find_payment(deps.store, p.user_id, p.session_id)
+
+    published = await publish_in_order(payment.pending_events, publish, message_id=_entry_id, owner=payment.id)
+    return await clear_published(
+        payment, published, entries=lambda p: p.pending_events, message_id=_entry_id, save=save, reread=reread
+    )
+
+
+def _entry_id(entry: dict[str, Any]) -> str:
+    return str(entry["message"]["id"])
 
 
 async def save_with_messages(deps: Deps, payment: SessionPayment, *messages: tuple[str, Message]) -> SessionPayment:

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 
 from shared.domain.errors import DomainError
 from shared.domain.messages import Message
-from shared.domain.reservations import Reservation, instant_text
+from shared.domain.reservations import OutboxMessage, Reservation, instant_text
 from shared.repositories.reservations import update_reservation
 from shared.services.events import publish_session_event, session_event
+from shared.services.outbox import publish_in_order
 
 if TYPE_CHECKING:
     from shared.bootstrap import Deps
@@ -48,14 +49,13 @@ def reservation_event(type_: str, reservation: Reservation, occurred_at: datetim
 
 async def flush_outbox(deps: Deps, reservation: Reservation) -> Reservation:
     """Publish the pending events in order, then drop those published from the document."""
-    published: set[str] = set()
-    for message in reservation.pending_events:
-        try:
-            await publish_session_event(deps, message)
-        except Exception:  # noqa: BLE001 - any bus failure: the event stays in the outbox for the timer
-            log.warning("%s: publishing %s failed; the timer retries", reservation.id, message.id, exc_info=True)
-            break
-        published.add(message.id)
+
+    async def publish(message: OutboxMessage) -> None:
+        await publish_session_event(deps, message)
+
+    published = await publish_in_order(
+        reservation.pending_events, publish, message_id=lambda m: m.id, owner=reservation.id
+    )
     if not published:
         return reservation
 

@@ -16,9 +16,10 @@ from shared.domain.messages import Message
 from shared.domain.notifications import KINDS
 from shared.domain.problem_reports import ProblemReport
 from shared.domain.reviews import Outbox, Review
-from shared.ports.store import DocumentNotFound, PreconditionFailed
+from shared.ports.store import DocumentNotFound
 from shared.repositories import reviews as repo
 from shared.services.events import event_id
+from shared.services.outbox import clear_published, publish_in_order
 
 if TYPE_CHECKING:
     from shared.bootstrap import Deps
@@ -27,7 +28,6 @@ __all__ = ["flush", "flush_outbox", "notification", "queued"]
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=Outbox)
-_ATTEMPTS = 8
 
 
 def notification(kind: str, key: tuple[object, ...], body: dict[str, Any], *, tenant_id: str, at: datetime) -> Message:
@@ -48,30 +48,29 @@ async def flush(deps: Deps, model: M) -> M:
     """Publish the document's pending notifications, then clear those that went out (under its ETag)."""
     if not model.pending_messages:
         return model
-    sent: set[str] = set()
-    for raw in model.pending_messages:
-        message = Message.model_validate(raw)
-        try:
-            await deps.bus.publish(deps.settings.notifications_queue, message)
-        except Exception:  # noqa: BLE001 - the outbox timer sends it later
-            log.warning("could not publish %s; left in the outbox", message.id, exc_info=True)
-            break
-        sent.add(message.id)
-    current = model
-    for _ in range(_ATTEMPTS):
-        left = [m for m in current.pending_messages if m["id"] not in sent]
-        if len(left) == len(current.pending_messages):
-            return current
+
+    async def publish(raw: dict[str, Any]) -> None:
+        await deps.bus.publish(deps.settings.notifications_queue, Message.model_validate(raw))
+
+    async def save(current: M, left: list[dict[str, Any]]) -> M:
         doc = {**current.model_dump(mode="json"), "pendingMessages": left, "hasPendingMessages": bool(left)}
+        return type(model).model_validate(await deps.store.replace(repo.C, doc, etag=current.etag))
+
+    async def reread(current: M) -> M | None:
+        doc = current.model_dump(mode="json")
         try:
-            return type(model).model_validate(await deps.store.replace(repo.C, doc, etag=current.etag))
-        except PreconditionFailed:
-            try:
-                fresh = await deps.store.read(repo.C, doc["id"], doc["stationId"])
-            except DocumentNotFound:
-                return current
-            current = type(model).model_validate(fresh)
-    return current
+            return type(model).model_validate(await deps.store.read(repo.C, doc["id"], doc["stationId"]))
+        except DocumentNotFound:
+            return None
+
+    def message_id(raw: dict[str, Any]) -> str:
+        return str(raw["id"])
+
+    owner = str(getattr(model, "id", type(model).__name__))
+    published = await publish_in_order(model.pending_messages, publish, message_id=message_id, owner=owner)
+    return await clear_published(
+        model, published, entries=lambda m: m.pending_messages, message_id=message_id, save=save, reread=reread
+    )
 
 
 async def flush_outbox(deps: Deps, *, limit: int = 100) -> int:

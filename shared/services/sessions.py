@@ -49,6 +49,7 @@ from shared.services import billing, promo_redemptions
 from shared.services.app_tags import ensure_app_tag
 from shared.services.charger_commands import CommandAction, CommandRecord, on_outcome, send_command
 from shared.services.events import publish_session_event, session_event
+from shared.services.outbox import clear_published, publish_in_order
 
 if TYPE_CHECKING:
     from shared.bootstrap import Deps
@@ -117,27 +118,26 @@ async def flush_events(deps: Deps, session: ChargingSession) -> ChargingSession:
     """Publish the session's outbox, then clear what was published (a lost race leaves it to the sweep)."""
     if not session.pending_events:
         return session
-    published: set[str] = set()
-    for raw in session.pending_events:
-        message = Message.model_validate(raw)
-        try:
-            await publish_session_event(deps, message)
-        except Exception:  # noqa: BLE001 - the sweep timer publishes it later
-            log.warning("could not publish %s; left in the outbox of %s", message.id, session.id, exc_info=True)
-            break
-        published.add(message.id)
-    for _ in range(ATTEMPTS):
-        left = [e for e in session.pending_events if e["id"] not in published]
-        try:
-            return await repo.save_session(
-                deps.store, session.model_copy(update={"pending_events": left, "has_pending_events": bool(left)})
-            )
-        except PreconditionFailed:
-            fresh = await repo.find_session(deps.store, session.id)
-            if fresh is None:
-                return session
-            session = fresh
-    return session
+
+    async def publish(raw: dict[str, Any]) -> None:
+        await publish_session_event(deps, Message.model_validate(raw))
+
+    async def save(s: ChargingSession, left: list[dict[str, Any]]) -> ChargingSession:
+        return await repo.save_session(
+            deps.store, s.model_copy(update={"pending_events": left, "has_pending_events": bool(left)})
+        )
+
+    async def reread(s: ChargingSession) -> ChargingSession | None:
+        return await repo.find_session(deps.store, s.id)
+
+    published = await publish_in_order(session.pending_events, publish, message_id=_raw_id, owner=session.id)
+    return await clear_published(
+        session, published, entries=lambda s: s.pending_events, message_id=_raw_id, save=save, reread=reread
+    )
+
+
+def _raw_id(raw: dict[str, Any]) -> str:
+    return str(raw["id"])
 
 
 async def change_session(
