@@ -86,8 +86,16 @@ test.describe("on a phone", () => {
     await expect(page.getByRole("heading", { level: 1, name: station.name })).toBeVisible();
     await fits("the station page");
     await shot(page, testInfo, "phone-02-station");
-    await page.goto("/account");
+    // the header's links are behind the menu button; choosing one closes the menu again
+    const menu = page.getByRole("button", { name: "Menu" });
+    await expect(page.getByRole("link", { name: "Account" })).toBeHidden();
+    await menu.click();
+    await expect(menu).toHaveAttribute("aria-expanded", "true");
+    await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+    await shot(page, testInfo, "phone-03-menu");
+    await page.getByRole("link", { name: "Account" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "Your account" })).toBeVisible();
+    await expect(menu).toHaveAttribute("aria-expanded", "false");
     await fits("the account");
   });
 });

@@ -1,6 +1,6 @@
 // The app's frame: navigation, and which screen each address shows.
 import { Navigate, NavLink, Route, Routes, useLocation } from "react-router";
-import type { ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 
 import { AccountScreen } from "./account/AccountScreen";
 import { AdminScreen } from "./admin/AdminScreen";
@@ -26,15 +26,28 @@ function RequireSignIn({ children }: { children: ReactNode }) {
 
 export function Header() {
   const { signedIn, me, signOut } = useAuth();
+  // phones: the links and the account fold behind a menu button, closed again on every page change
+  const [open, setOpen] = useState(false);
+  const { pathname } = useLocation();
+  useEffect(() => setOpen(false), [pathname]);
   return (
-    <header className="app-header">
+    <header className={open ? "app-header open" : "app-header"}>
       <a className="skip" href="#main">
         Skip to content
       </a>
       <NavLink to="/" className="brand">
         ⚡ Watt&apos;s Up
       </NavLink>
-      <nav aria-label="Main">
+      <button
+        type="button"
+        className="menu-toggle secondary"
+        aria-expanded={open}
+        aria-controls="main-menu"
+        onClick={() => setOpen((o) => !o)}
+      >
+        Menu
+      </button>
+      <nav aria-label="Main" id="main-menu">
         <NavLink to="/">Map</NavLink>
         {signedIn && (
           <>

@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { fireEvent, screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
 import { App, Header } from "./App";
@@ -18,6 +18,21 @@ function renderAs(roles: string[], providerId: string | null) {
   api.tokens.save({ accessToken: "a-1", refreshToken: "r-1" });
   renderRoute(api, "/", "/", <Header />);
 }
+
+describe("the menu button (phones)", () => {
+  it("opens and closes the menu, and says so to screen readers", async () => {
+    renderAs(["driver"], null);
+    const toggle = screen.getByRole("button", { name: "Menu" });
+    expect(toggle).toHaveAttribute("aria-expanded", "false");
+    expect(toggle).toHaveAttribute("aria-controls", screen.getByRole("navigation", { name: "Main" }).id);
+    fireEvent.click(toggle);
+    expect(toggle).toHaveAttribute("aria-expanded", "true");
+    expect(toggle.closest("header")).toHaveClass("open");
+    fireEvent.click(toggle);
+    expect(toggle).toHaveAttribute("aria-expanded", "false");
+    expect(toggle.closest("header")).not.toHaveClass("open");
+  });
+});
 
 describe("navigation by role", () => {
   it("shows the console to a provider's admin or staff, not the admin screens", async () => {
