@@ -6,7 +6,7 @@ function that prices a session (``shared.domain.pricing``), with the tariff's su
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
@@ -22,7 +22,7 @@ from shared.services.stations import read_station
 if TYPE_CHECKING:
     from shared.bootstrap import Deps
 
-__all__ = ["EstimateQuery", "PriceEstimate", "estimate_price"]
+__all__ = ["EstimateQuery", "PriceEstimate", "assumed_charge", "estimate_price"]
 
 
 class EstimateQuery(InputModel):
@@ -62,11 +62,7 @@ async def estimate_price(deps: Deps, who: Principal | None, station_id: str, que
     cost = estimate(
         terms, kwh=query.kwh, minutes=query.minutes, power_kw=power, start=deps.clock.now(), time_zone=station.time_zone
     )
-    hours = [Decimal(query.minutes) / 60] if query.minutes is not None else []
-    if query.kwh is not None:
-        hours.append(query.kwh / power)
-    charging = min(hours)
-    kwh = min(power * charging, query.kwh) if query.kwh is not None else power * charging
+    kwh, minutes = assumed_charge(power, query.kwh, query.minutes)
     return PriceEstimate(
         station_id=station.id,
         connector_key=connector.key,
@@ -74,8 +70,19 @@ async def estimate_price(deps: Deps, who: Principal | None, station_id: str, que
         tariff_version=terms.version,
         summary=terms.summary,
         power_kw=connector.max_power_kw,
-        kwh=str(kwh.quantize(Decimal("0.001"))),
-        minutes=int((charging * 60).to_integral_value(rounding="ROUND_CEILING")),
+        kwh=str(kwh),
+        minutes=minutes,
         total=Money(amount=str(cost.total), currency=cost.currency),
         cost=cost,
     )
+
+
+def assumed_charge(power_kw: Decimal, kwh: Decimal | None, minutes: int | None) -> tuple[Decimal, int]:
+    """The kWh and whole minutes of a session at ``power_kw`` that ends at ``kwh`` or ``minutes``, whichever
+    comes first (as the price-estimate reports them; ``estimate`` prices the same session)."""
+    hours = [Decimal(minutes) / 60] if minutes is not None else []
+    if kwh is not None:
+        hours.append(kwh / power_kw)
+    charging = min(hours)
+    energy = min(power_kw * charging, kwh) if kwh is not None else power_kw * charging
+    return energy.quantize(Decimal("0.001")), int((charging * 60).to_integral_value(rounding=ROUND_CEILING))

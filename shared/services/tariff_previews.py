@@ -13,22 +13,22 @@ station is 404, as if it did not exist.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from pydantic import AwareDatetime, Field, field_validator
 
-from shared.domain.errors import InvalidInput, NotFound
+from shared.domain.errors import NotFound
 from shared.domain.model import ApiModel
 from shared.domain.pricing import Cost, estimate
 from shared.domain.principal import Principal
 from shared.domain.sessions import Money
-from shared.domain.tariff_rules import check_tariff
 from shared.domain.tariff_summary import summarise
 from shared.domain.tariffs import TariffVersionCreate
 from shared.repositories.providers import get_provider
-from shared.services.price_estimates import EstimateQuery
+from shared.services.price_estimates import EstimateQuery, assumed_charge
 from shared.services.stations import own_station
+from shared.services.tariffs import checked_terms
 
 if TYPE_CHECKING:
     from shared.bootstrap import Deps
@@ -68,27 +68,13 @@ class TariffPreview(ApiModel):
     cost: Cost
 
 
-def assumed_charge(power_kw: Decimal, kwh: Decimal | None, minutes: int | None) -> tuple[Decimal, int]:
-    """The kWh and whole minutes of a session at ``power_kw`` that ends at ``kwh`` or ``minutes``, whichever
-    comes first (as the price-estimate reports them; ``estimate`` prices the same session)."""
-    hours = [Decimal(minutes) / 60] if minutes is not None else []
-    if kwh is not None:
-        hours.append(kwh / power_kw)
-    charging = min(hours)
-    energy = min(power_kw * charging, kwh) if kwh is not None else power_kw * charging
-    return energy.quantize(Decimal("0.001")), int((charging * 60).to_integral_value(rounding=ROUND_CEILING))
-
-
 async def preview_tariff(deps: Deps, who: Principal | None, cmd: TariffPreviewRequest) -> TariffPreview:
     station = await own_station(cmd.station_id, who, deps)
     connector = next((c for c in station.connectors if c.key == cmd.connector_key), None)
     if connector is None:
         raise NotFound("This station has no such connector.", code="connector_not_found")
     draft = cmd.tariff
-    check_tariff(draft)
-    currency = (await get_provider(deps.store, station.provider_id)).currency
-    if draft.currency != currency:  # as creating a tariff refuses it (shared/services/tariffs.py)
-        raise InvalidInput(f"The provider bills in {currency}, not {draft.currency}.", code="currency_mismatch")
+    checked_terms(draft, (await get_provider(deps.store, station.provider_id)).currency)  # as creating one does
     power = Decimal(str(connector.max_power_kw))
     start = cmd.start_at or deps.clock.now()
     cost = estimate(draft, kwh=cmd.kwh, minutes=cmd.minutes, power_kw=power, start=start, time_zone=station.time_zone)

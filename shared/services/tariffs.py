@@ -26,6 +26,7 @@ from shared.services.station_prices import ATTEMPTS, reprice
 
 __all__ = [
     "add_version",
+    "checked_terms",
     "create_tariff",
     "list_tariffs",
     "read_tariff",
@@ -33,7 +34,8 @@ __all__ = [
 ]
 
 
-def _checked(terms: TariffTerms, currency: str) -> None:
+def checked_terms(terms: TariffTerms, currency: str) -> None:
+    """The tariff rules, and the provider's currency (creating a tariff or a version, pricing a draft)."""
     check_tariff(terms)
     if terms.currency != currency:
         raise InvalidInput(f"The provider bills in {currency}, not {terms.currency}.", code="currency_mismatch")
@@ -64,7 +66,7 @@ async def create_tariff(
 ) -> TariffDetail:
     user = guard.tenant(who, provider_id, admin_only=True)
     provider = await require_active_provider(store, provider_id)
-    _checked(cmd, provider.currency)
+    checked_terms(cmd, provider.currency)
     now = clock.now()
     head = Tariff(
         id=f"trf_{uuid.uuid4().hex}",
@@ -118,7 +120,7 @@ async def add_version(
     user = guard.signed_in(who)
     if if_match is not None and if_match != head.etag:
         raise StaleVersion("The tariff changed since you read it; reload.", code="stale_version")
-    _checked(cmd, (await require_active_provider(store, head.provider_id)).currency)
+    checked_terms(cmd, (await require_active_provider(store, head.provider_id)).currency)
     number, now = head.current_version + 1, clock.now()
     for _ in range(ATTEMPTS):
         try:
