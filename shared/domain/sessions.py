@@ -48,12 +48,15 @@ LIVE: tuple[SessionStatus, ...] = ("pending", "active")
 def sortable_time(moment: datetime) -> str:
     """UTC with microseconds always written, so that stored times sort as strings (ISO 8601 drops a zero fraction).
 
-    ``isoformat`` costs half of ``strftime`` (every meter sample writes two of these); it differs only for a year
-    below 1000, which ``isoformat`` pads to four digits and ``strftime`` does not, so those keep ``strftime``."""
+    Written with ``%`` rather than ``strftime``, at a third of its cost (every meter sample writes two of these);
+    the two differ only for a year below 1000, which ``%04d`` pads and ``strftime`` does not: those keep it."""
     utc = moment.astimezone(UTC)
     if utc.year >= 1000:
-        return utc.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" off
+        return _SORTABLE % (utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_SORTABLE = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ"
 
 
 def session_id_for(station_id: str, suffix: str) -> str:

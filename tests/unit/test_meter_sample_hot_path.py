@@ -1,5 +1,5 @@
 """How MeterValues builds its samples (shared/services/ocpp_transactions.py ``_samples``): a copy of a template
-and ``sortable_time`` written with isoformat instead of strftime, which must give exactly what ``model_construct``
+and ``sortable_time`` written without strftime, which must give exactly what ``model_construct``
 and strftime gave, and what pydantic would store."""
 
 from __future__ import annotations
