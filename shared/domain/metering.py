@@ -169,8 +169,8 @@ def advance(state: EnergyState, reading: Reading) -> tuple[EnergyState, Anomaly 
                 f"{state.register_wh} Wh read later at {state.register_at.isoformat()}",
             )
         return state, Anomaly("late_sample", reading.at, "a reading arrived after a newer one; totals unchanged")
-    if reading.register_wh >= state.register_wh:
-        return replace(state, register_wh=reading.register_wh, register_at=reading.at), None
+    if reading.register_wh >= state.register_wh:  # the constructor, not dataclasses.replace: once per reading
+        return EnergyState(state.base_energy_wh, state.base_register_wh, reading.register_wh, reading.at), None
     # the register fell: count nothing for this step, continue from the new value
     rebased = EnergyState(state.energy_wh, reading.register_wh, reading.register_wh, reading.at)
     return rebased, Anomaly(

@@ -46,8 +46,17 @@ LIVE: tuple[SessionStatus, ...] = ("pending", "active")
 
 
 def sortable_time(moment: datetime) -> str:
-    """UTC with microseconds always written, so that stored times sort as strings (ISO 8601 drops a zero fraction)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC with microseconds always written, so that stored times sort as strings (ISO 8601 drops a zero fraction).
+
+    Written with ``%`` rather than ``strftime``, at a third of its cost (every meter sample writes two of these);
+    the two differ only for a year below 1000, which ``%04d`` pads and ``strftime`` does not: those keep it."""
+    utc = moment.astimezone(UTC)
+    if utc.year >= 1000:
+        return _SORTABLE % (utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_SORTABLE = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ"
 
 
 def session_id_for(station_id: str, suffix: str) -> str:

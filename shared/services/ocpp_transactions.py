@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -325,13 +325,6 @@ _SAMPLE = MeterSample.model_construct(
 )  # fmt: skip
 
 
-def _sortable(at: datetime) -> str:
-    """``sortable_time(at)``, without strftime for the UTC instants ocpp_instant gives (part of a sample's id)."""
-    if at.tzinfo is UTC and at.year >= 1000:
-        return at.isoformat(timespec="microseconds")[:-6] + "Z"
-    return sortable_time(at)
-
-
 def _samples(
     session: ChargingSession, readings: Sequence[Reading], now: datetime, ttl: int = SAMPLE_TTL_SECONDS
 ) -> list[MeterSample]:
@@ -340,7 +333,7 @@ def _samples(
     for reading in sorted(readings, key=lambda r: r.at):
         state, _ = advance(state, reading)
         sample = {
-            "id": f"{session.id}:{_sortable(reading.at)}:{reading.context}",
+            "id": f"{session.id}:{sortable_time(reading.at)}:{reading.context}",
             "session_id": session.id,
             "at": reading.at,
             "register_wh": reading.register_wh,

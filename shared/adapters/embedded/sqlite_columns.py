@@ -19,9 +19,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 
-__all__ = ["column_writes", "ensure_columns", "type_column", "value_column"]
+__all__ = ["bound_values", "column_writes", "ensure_columns", "type_column", "value_column"]
 
 _PREFIXES = ("v:", "t:")
+_MISSING = object()
+_LEAVES = frozenset({str, int, float, bool, type(None), list, tuple})  # JSON values no path goes into
 
 
 def value_column(field: str) -> str:
@@ -40,6 +42,33 @@ def column_writes(paths: Mapping[str, str], body_sql: str) -> tuple[list[str], l
         names += [value_column(field), type_column(field)]
         values += [f"json_extract({body_sql}, '{p}')", f"json_type({body_sql}, '{p}')"]
     return names, values
+
+
+def bound_values(body: Mapping[str, object], fields: Sequence[tuple[str, ...]]) -> tuple[object, ...] | None:
+    """The hot columns' values (value, type per field, as ``column_writes`` orders them) for a body whose hot
+    fields are all text or missing, as ``json_extract``/``json_type`` compute them: (the text, ``"text"``), or
+    (NULL, NULL). None for any other value (a number, a JSON null...): the statement then computes them from
+    the body, as before.
+
+    ``fields``: each hot field's path split at its dots. Binding them spares SQLite parsing the body four times
+    per insert (a meter sample is inserted per reading)."""
+    values: list[object] = []
+    for parts in fields:
+        value: object = body
+        for part in parts:
+            if type(value) is dict:
+                value = value.get(part, _MISSING)
+            elif value is _MISSING or type(value) in _LEAVES:  # no such path in the JSON
+                value = _MISSING
+            else:  # a mapping of another type: let SQLite read the encoded body
+                return None
+        if value is _MISSING:
+            values += (None, None)
+        elif type(value) is str and "\x00" not in value:  # SQLite's text ends at a NUL: leave that to it
+            values += (value, "text")
+        else:
+            return None
+    return tuple(values)
 
 
 def ensure_columns(conn: sqlite3.Connection, table: str, paths: Mapping[str, str]) -> None:

@@ -22,7 +22,9 @@ from shared.ports.store import DocumentConflict
 
 __all__ = ["CreateGroups", "GroupedCreate", "Prepared"]
 
-Prepared = tuple[str, str, str, float | None]  # the store's row: id, partition key (JSON), body (JSON), expires_at
+# the store's row: id, partition key (JSON), body (JSON), expires_at, and the hot columns' values when they can be
+# bound (sqlite_columns.bound_values; None: the INSERT computes them from the body)
+Prepared = tuple[str, str, str, float | None, tuple[object, ...] | None]
 
 
 @dataclass(slots=True)

@@ -52,7 +52,7 @@ from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any, TypeVar
 
-from shared.adapters.embedded.sqlite_columns import column_writes, ensure_columns
+from shared.adapters.embedded.sqlite_columns import bound_values, column_writes, ensure_columns
 from shared.adapters.embedded.sqlite_geo import ensure_geo_index, ensure_math, haversine_m
 from shared.adapters.embedded.sqlite_group import CreateGroups, GroupedCreate, Prepared
 from shared.adapters.embedded.sqlite_query import encode_cursor, json_path, order_rows, select_sql
@@ -89,6 +89,8 @@ _CHECKPOINT_EVERY_SECONDS = 0.5
 _KEY_ENCODER = json.JSONEncoder(separators=(",", ":"))
 _BODY_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+_STR_ONLY = frozenset({str})
+_BAD_ID = re.compile(r"[/\\?#]")  # characters Cosmos does not allow in an id
 
 
 def _switch_to_wal(conn: sqlite3.Connection) -> None:
@@ -125,8 +127,9 @@ def _pk(doc: Document, field: str) -> str:
 def _stored_copy(doc: Document, text: str, etag: str) -> Document:
     """What a write returns: the stored body, parsed again, with its ETag. A flat document of plain JSON
     scalars (a meter sample) is copied instead, which is the same and cheaper than parsing."""
-    if all(type(k) is str and type(v) in _SCALARS for k, v in doc.items()):
-        copy = {k: v for k, v in doc.items() if k not in _SYSTEM}
+    # the types checked in C (map), not in a generator: this runs for every meter sample
+    if _STR_ONLY.issuperset(map(type, doc)) and _SCALARS.issuperset(map(type, doc.values())):
+        copy = dict(doc) if _SYSTEM.isdisjoint(doc) else {k: v for k, v in doc.items() if k not in _SYSTEM}
     else:
         copy = json.loads(text)
     copy["_etag"] = etag
@@ -175,7 +178,11 @@ class SqliteDocumentStore:
             name: column_writes({f: json_path(f) for f in spec.indexed_fields}, "?4")
             for name, spec in self._containers.items()
         }
-        self._inserts: dict[tuple[str, bool], str] = {}  # (container, upsert) -> its INSERT statement
+        # per container: its hot fields' paths, split, for bound_values (in the order of self._hot)
+        self._hot_paths = {
+            name: tuple(tuple(f.split(".")) for f in spec.indexed_fields) for name, spec in self._containers.items()
+        }
+        self._inserts: dict[tuple[str, bool, bool], str] = {}  # (container, upsert, bound) -> its INSERT statement
         self._purged: dict[str, float] = {}  # container -> when its expired rows were last deleted
         self._group = CreateGroups(self._commit_group)  # creates of one loop turn, one transaction
         # the WAL checkpoints of the loop's commits, on a thread of their own (see _after_loop_commit)
@@ -263,14 +270,14 @@ class SqliteDocumentStore:
         if loop_conn is not None:
             self._after_loop_commit()
 
-    @staticmethod
-    def _prepare(spec: ContainerSpec, doc: Document, now: float) -> Prepared:
+    def _prepare(self, spec: ContainerSpec, doc: Document, now: float) -> Prepared:
         doc_id = doc.get("id")
-        if not isinstance(doc_id, str) or not doc_id or any(c in doc_id for c in "/\\?#"):
+        if not isinstance(doc_id, str) or not doc_id or _BAD_ID.search(doc_id):
             raise ValueError(f"id must be a non-empty string without / \\ ? #, not {doc_id!r}")
-        body = {k: v for k, v in doc.items() if k not in _SYSTEM}
+        body = doc if _SYSTEM.isdisjoint(doc) else {k: v for k, v in doc.items() if k not in _SYSTEM}
         text = _BODY_ENCODER.encode(body)
-        return doc_id, _pk(body, spec.partition_key), text, _expiry(spec, body, now)
+        hot = bound_values(body, self._hot_paths[spec.name])
+        return doc_id, _pk(body, spec.partition_key), text, _expiry(spec, body, now), hot
 
     @staticmethod
     def _etag_of(conn: sqlite3.Connection, container: str, pk: str, doc_id: str, now: float) -> str | None:
@@ -312,15 +319,18 @@ class SqliteDocumentStore:
         conn, _ = self._table(container)
         return self._read_changed_on(conn, container, doc_id, partition_key, etag)
 
-    def _insert_sql(self, container: str, upsert: bool) -> str:
-        """INSERT of (?1 pk, ?2 id, ?3 etag, ?4 body, ?5 expires_at) and the hot columns, from ?4 (built once)."""
-        sql = self._inserts.get((container, upsert))
+    def _insert_sql(self, container: str, upsert: bool, bound: bool = False) -> str:
+        """INSERT of (?1 pk, ?2 id, ?3 etag, ?4 body, ?5 expires_at) and the hot columns, from ?4, or ``bound``
+        from ?6 on (sqlite_columns.bound_values); built once."""
+        sql = self._inserts.get((container, upsert, bound))
         if sql is None:
-            sql = self._inserts[(container, upsert)] = self._build_insert_sql(container, upsert)
+            sql = self._inserts[(container, upsert, bound)] = self._build_insert_sql(container, upsert, bound)
         return sql
 
-    def _build_insert_sql(self, container: str, upsert: bool) -> str:
+    def _build_insert_sql(self, container: str, upsert: bool, bound: bool = False) -> str:
         names, values = self._hot[container]
+        if bound:
+            values = [f"?{n}" for n in range(6, 6 + len(names))]
         sql = (
             f'INSERT INTO "{container}" (pk, id, etag, body, expires_at{"".join(", " + n for n in names)}) '
             f"VALUES (?1, ?2, ?3, ?4, ?5{''.join(', ' + v for v in values)})"
@@ -332,10 +342,11 @@ class SqliteDocumentStore:
 
     def _insert(self, conn: sqlite3.Connection, container: str, prepared: Prepared, etag: str, now: float) -> None:
         """INSERT one prepared document inside the caller's transaction; DocumentConflict if its id is taken."""
-        doc_id, pk, text, expires = prepared
-        insert = self._insert_sql(container, upsert=False)
+        doc_id, pk, text, expires, hot = prepared
+        insert = self._insert_sql(container, upsert=False, bound=hot is not None)
+        row = (pk, doc_id, etag, text, expires) if hot is None else (pk, doc_id, etag, text, expires, *hot)
         try:
-            conn.execute(insert, (pk, doc_id, etag, text, expires))
+            conn.execute(insert, row)
         except sqlite3.IntegrityError as exc:
             # an expired document not purged yet does not hold its id: drop it and insert again
             gone = conn.execute(
@@ -343,7 +354,7 @@ class SqliteDocumentStore:
             )
             if gone.rowcount != 1:
                 raise DocumentConflict(f"{container}/{doc_id}") from exc
-            conn.execute(insert, (pk, doc_id, etag, text, expires))
+            conn.execute(insert, row)
 
     def _create_sync(self, container: str, doc: Document, loop_conn: sqlite3.Connection | None = None) -> Document:
         etag = uuid.uuid4().hex
@@ -357,7 +368,7 @@ class SqliteDocumentStore:
     ) -> Document:
         new_etag = uuid.uuid4().hex
         with self._write(container, loop_conn) as (conn, spec, now):
-            doc_id, pk, text, expires = self._prepare(spec, doc, now)
+            doc_id, pk, text, expires, _ = self._prepare(spec, doc, now)
             current = self._etag_of(conn, container, pk, doc_id, now)
             if current is None:
                 raise DocumentNotFound(f"{container}/{doc_id}")
@@ -376,7 +387,7 @@ class SqliteDocumentStore:
     ) -> Document:
         new_etag = uuid.uuid4().hex
         with self._write(container, loop_conn) as (conn, spec, now):
-            doc_id, pk, text, expires = self._prepare(spec, doc, now)
+            doc_id, pk, text, expires, _ = self._prepare(spec, doc, now)
             current = self._etag_of(conn, container, pk, doc_id, now)
             # As in Cosmos, the ETag guards only an existing document: a missing one is created.
             if etag is not None and current is not None and etag != current:
