@@ -26,8 +26,13 @@ test("a driver finds a station, reserves, charges, stops and downloads the invoi
   await expect(marker).toBeVisible();
   await expect(marker).toHaveClass(/pin-available/); // a free connector: green
   await shot(page, testInfo, "driver-01-map");
-  await marker.click();
-  await page.getByRole("link", { name: "Details and charging" }).click();
+  // the marker's popup (a search still settling may redraw the markers and close it: click again then)
+  const details = page.getByRole("link", { name: "Details and charging" });
+  await expect(async () => {
+    await marker.click();
+    await expect(details).toBeVisible({ timeout: 3_000 });
+  }).toPass({ timeout: 30_000 });
+  await details.click();
   await expect(page.getByRole("heading", { level: 1, name: station.name })).toBeVisible();
 
   // reserve the connector, then start charging there (only the holder may)
