@@ -50,6 +50,10 @@ test("the key screens have no serious accessibility violations", async ({ page, 
   await expect(page.getByRole("heading", { name: "Provider applications" })).toBeVisible();
   await page.waitForLoadState("networkidle");
   await accessible(page, "the admin's applications");
+  await page.getByRole("link", { name: "Platform analytics" }).click();
+  await expect(page.getByRole("heading", { name: "Platform analytics" })).toBeVisible();
+  await page.waitForLoadState("networkidle");
+  await accessible(page, "the platform's analytics");
 });
 
 test("signing in works with the keyboard alone", async ({ page }) => {

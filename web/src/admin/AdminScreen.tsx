@@ -1,8 +1,9 @@
-// The platform admins' screens under /admin: provider applications, review moderation, dead letters.
+// The platform admins' screens under /admin: provider applications, review moderation, dead letters, analytics.
 import { NavLink, Route, Routes } from "react-router";
 
 import { useAuth } from "../auth/AuthContext";
 import { Loading } from "../components/Status";
+import { AnalyticsPanel } from "../console/AnalyticsPanel";
 import { isAdmin } from "../console/roles";
 import { ApplicationsScreen } from "./ApplicationsScreen";
 import { DeadLettersScreen } from "./DeadLettersScreen";
@@ -21,11 +22,13 @@ export function AdminScreen() {
         </NavLink>
         <NavLink to="/admin/reviews">Review moderation</NavLink>
         <NavLink to="/admin/dead-letters">Dead letters</NavLink>
+        <NavLink to="/admin/analytics">Platform analytics</NavLink>
       </nav>
       <Routes>
         <Route index element={<ApplicationsScreen />} />
         <Route path="reviews" element={<ModerationScreen />} />
         <Route path="dead-letters" element={<DeadLettersScreen />} />
+        <Route path="analytics" element={<AnalyticsPanel />} />
         <Route path="*" element={<p>This page does not exist.</p>} />
       </Routes>
     </div>

@@ -46,4 +46,27 @@ describe("analytics", () => {
     expect(within(revenue).getByRole("definition")).toHaveTextContent("19.75");
     expect(within(revenue).getByRole("definition")).not.toHaveTextContent("21.75");
   });
+
+  it("shows the whole platform's figures to admins, without a station choice", async () => {
+    const report = {
+      scope: "platform",
+      start: "2026-11-01",
+      end: "2026-11-01",
+      granularity: "day",
+      periods: [period("2026-11-01", "40.00", "40.00")],
+      total: period("2026-11-01", "40.00", "40.00"),
+    };
+    const api = fakeApi((request) =>
+      new URL(request.url).pathname === "/api/platform/analytics" ? json(report) : json({}, 404),
+    );
+    api.tokens.save({ accessToken: "a-1", refreshToken: "r-1" });
+    renderRoute(api, "/admin/analytics", "/admin/analytics", <AnalyticsPanel />);
+    expect(await screen.findByRole("heading", { name: "Platform analytics" })).toBeInTheDocument();
+    const revenue = (await screen.findByText("Revenue")).closest("div")!;
+    expect(within(revenue).getByRole("definition")).toHaveTextContent("40.00");
+    expect(screen.queryByLabelText("Station")).not.toBeInTheDocument();
+    const paths = api.requests.map((r) => new URL(r.url).pathname);
+    expect(paths).toContain("/api/platform/analytics");
+    expect(paths.some((p) => p.startsWith("/api/providers/"))).toBe(false);
+  });
 });

@@ -14,7 +14,8 @@ type Granularity = "day" | "week" | "month";
 const shortDay = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
-export function AnalyticsPanel({ providerId }: { providerId: string }) {
+/** A provider's figures (``providerId``), or the whole platform's for admins (no ``providerId``). */
+export function AnalyticsPanel({ providerId }: { providerId?: string }) {
   const api = useApi();
   const id = useId();
   const [from, setFrom] = useState(() => isoDay(new Date(Date.now() - 29 * 86_400_000)));
@@ -25,26 +26,35 @@ export function AnalyticsPanel({ providerId }: { providerId: string }) {
   const query = { from, to, granularity, stationId: stationId || undefined };
   const stations = useLoad(
     async () =>
-      unwrap(
-        await api.client.GET("/api/providers/{providerId}/stations", {
-          params: { path: { providerId }, query: { limit: 100 } },
-        }),
-      ).items,
+      providerId === undefined
+        ? []
+        : unwrap(
+            await api.client.GET("/api/providers/{providerId}/stations", {
+              params: { path: { providerId }, query: { limit: 100 } },
+            }),
+          ).items,
     [api, providerId],
   );
   const report = useLoad(
     async () =>
-      unwrap(await api.client.GET("/api/providers/{providerId}/analytics", { params: { path: { providerId }, query } })),
+      unwrap(
+        providerId === undefined
+          ? await api.client.GET("/api/platform/analytics", { params: { query } })
+          : await api.client.GET("/api/providers/{providerId}/analytics", { params: { path: { providerId }, query } }),
+      ),
     [api, providerId, from, to, granularity, stationId],
   );
 
   async function csv() {
     setError(null);
     try {
-      const { response } = await api.client.GET("/api/providers/{providerId}/analytics/csv", {
-        params: { path: { providerId }, query },
-        parseAs: "stream",
-      });
+      const { response } =
+        providerId === undefined
+          ? await api.client.GET("/api/platform/analytics/csv", { params: { query }, parseAs: "stream" })
+          : await api.client.GET("/api/providers/{providerId}/analytics/csv", {
+              params: { path: { providerId }, query },
+              parseAs: "stream",
+            });
       await saveResponse(response, `analytics-${from}-${to}.csv`);
     } catch (e) {
       setError(errorText(e));
@@ -53,7 +63,7 @@ export function AnalyticsPanel({ providerId }: { providerId: string }) {
 
   return (
     <section aria-labelledby="analytics-h">
-      <h2 id="analytics-h">Analytics</h2>
+      <h2 id="analytics-h">{providerId === undefined ? "Platform analytics" : "Analytics"}</h2>
       <div className="row">
         <div className="field">
           <label htmlFor={`${id}-from`}>From</label>
@@ -71,17 +81,19 @@ export function AnalyticsPanel({ providerId }: { providerId: string }) {
             <option value="month">Month</option>
           </select>
         </div>
-        <div className="field">
-          <label htmlFor={`${id}-s`}>Station</label>
-          <select id={`${id}-s`} value={stationId} onChange={(e) => setStationId(e.target.value)}>
-            <option value="">All stations</option>
-            {(stations.data ?? []).map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </div>
+        {providerId !== undefined && (
+          <div className="field">
+            <label htmlFor={`${id}-s`}>Station</label>
+            <select id={`${id}-s`} value={stationId} onChange={(e) => setStationId(e.target.value)}>
+              <option value="">All stations</option>
+              {(stations.data ?? []).map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
       </div>
       <button type="button" className="secondary" onClick={() => void csv()}>
         Download CSV
