@@ -129,6 +129,8 @@ describe("live session screen", () => {
     await tick();
     expect(screen.getByText("Stopped")).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Stop charging" })).not.toBeInTheDocument();
+    // a session that delivered energy can be reviewed from here
+    expect(screen.getByRole("link", { name: "Review this station" })).toHaveAttribute("href", "/sessions/ses-1/review");
     const polled = sessionGets(api).length;
     await tick();
     await tick();

@@ -92,6 +92,14 @@ export function LiveSessionScreen({ intervalMs = POLL_MS }: { intervalMs?: numbe
       {over && (
         <p>
           <Link to="/sessions">All your sessions</Link> · <Link to="/invoices">Invoices</Link>
+          {session.status === "stopped" && Number(session.energyKwh) > 0 && (
+            <>
+              {" · "}
+              <Link to={`/sessions/${encodeURIComponent(session.id)}/review`}>
+                {session.reviewId ? "Your review of this station" : "Review this station"}
+              </Link>
+            </>
+          )}
         </p>
       )}
     </div>
