@@ -11,7 +11,13 @@ __all__ = ["ApiModel", "InputModel"]
 class ApiModel(BaseModel):
     """A model that goes over the wire in camelCase."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+    # the document describes answers with every field present (as they are sent), requests with defaults optional
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        serialize_by_alias=True,
+        json_schema_serialization_defaults_required=True,
+    )
 
 
 class InputModel(ApiModel):

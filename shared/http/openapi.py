@@ -34,6 +34,8 @@ __all__ = [
 
 _PLACEHOLDER = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)(?::[^}?]*)?\??\}")
 _REF = "#/components/schemas/{model}"
+_IN_MARK = "~in"  # request-side references while the document is built; finish() resolves them
+_IN_REF = _REF + _IN_MARK
 _ERROR_TITLES = {
     400: "Malformed request",
     401: "Not signed in, or the token is invalid or expired",
@@ -108,8 +110,14 @@ def _recording(own: Callable[[Any], None]) -> type[GenerateJsonSchema]:
 
 
 class _Schemas:
+    """Component schemas, each model in the mode it is used in: requests are described as pydantic validates
+    them (fields with defaults optional), answers as it serializes them (every field present). A model used both
+    ways whose two descriptions differ gets a second schema for requests, ``<Name>Input``; one described the same
+    both ways, or used only one way, keeps its name."""
+
     def __init__(self) -> None:
-        self.defs: dict[str, Any] = {}
+        self.out_defs: dict[str, Any] = {}
+        self.in_defs: dict[str, Any] = {}
         self.owners: dict[str, type] = {}
         self.generator = _recording(self._own)
 
@@ -126,18 +134,65 @@ class _Schemas:
             )
 
     def of(self, annotation: Any, mode: str) -> dict[str, Any]:
+        incoming = mode == "validation"
+        ref = _IN_REF if incoming else _REF
         schema = TypeAdapter(annotation).json_schema(
             by_alias=True,
-            ref_template=_REF,
+            ref_template=ref,
             mode=mode,  # type: ignore[arg-type]
             schema_generator=self.generator,
         )
-        self.defs.update(schema.pop("$defs", {}))
+        defs = self.in_defs if incoming else self.out_defs
+        defs.update(schema.pop("$defs", {}))
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             name = _schema_name(annotation)
-            self.defs[name] = schema
-            return {"$ref": _REF.format(model=name)}
+            defs[name] = schema
+            return {"$ref": ref.format(model=name)}
         return schema
+
+    def query(self, query: type[BaseModel]) -> dict[str, Any]:
+        schema = query.model_json_schema(
+            by_alias=True, ref_template=_IN_REF, mode="validation", schema_generator=self.generator
+        )
+        self.in_defs.update(schema.pop("$defs", {}))
+        return schema
+
+    def finish(self, document: dict[str, Any]) -> dict[str, Any]:
+        """The component schemas, and every request-side reference in ``document`` pointed at its final name."""
+        both = self.in_defs.keys() & self.out_defs.keys()
+        same = set(both)
+        while True:  # a model is the same both ways only if what it refers to is too: shrink to the fixed point
+            names = self._names(same)
+            still = {n for n in same if _rewritten(self.in_defs[n], names) == self.out_defs[n]}
+            if still == same:
+                break
+            same = still
+        names = self._names(same)
+        defs = dict(self.out_defs)
+        for name, schema in self.in_defs.items():
+            final = names[name]
+            if final in defs and final not in both:
+                raise SchemaNameClash(f"The request schema of {name!r} would take the name {final!r} of another.")
+            if name not in same:
+                defs[final] = _rewritten(schema, names)
+        document["paths"] = _rewritten(document["paths"], names)
+        return defs
+
+    def _names(self, same: set[str]) -> dict[str, str]:
+        return {n: n if n in same or n not in self.out_defs else f"{n}Input" for n in self.in_defs}
+
+
+def _rewritten(node: Any, names: dict[str, str]) -> Any:
+    """``node`` with each request-side ``$ref`` pointing at the final schema name."""
+    if isinstance(node, dict):
+        out = {k: _rewritten(v, names) for k, v in node.items()}
+        ref = out.get("$ref")
+        if isinstance(ref, str) and ref.endswith(_IN_MARK):
+            out["$ref"] = _REF.format(model=names[ref[len(_REF.format(model="")) : -len(_IN_MARK)]])
+        return out
+    if isinstance(node, list):
+        return [_rewritten(v, names) for v in node]
+    return node
 
 
 # Operations (function names) whose handlers pass ``call.if_match`` on: a write only if the ETag still matches.
@@ -176,10 +231,7 @@ _ETAG_HEADER: dict[str, Any] = {"ETag": {"description": "The representation's ve
 
 def _query_schemas(query: type[BaseModel], schemas: _Schemas) -> dict[str, Any]:
     """Each query parameter's schema as the model validates it: constraints, patterns and defaults kept."""
-    schema = query.model_json_schema(
-        by_alias=True, ref_template=_REF, mode="validation", schema_generator=schemas.generator
-    )
-    schemas.defs.update(schema.pop("$defs", {}))
+    schema = schemas.query(query)
     properties: dict[str, Any] = schema.get("properties", {})
     return properties
 
@@ -263,7 +315,9 @@ def openapi_document(endpoints: Iterable[Endpoint], *, version: str, prefix: str
         item = paths.setdefault(openapi_path(ep.route, prefix), {})
         for method in ep.methods:
             item[method.lower()] = _operation(ep, schemas)
-    schemas.defs["Problem"] = PROBLEM_SCHEMA
+    document: dict[str, Any] = {"paths": paths}
+    defs = schemas.finish(document)
+    defs["Problem"] = PROBLEM_SCHEMA
     return {
         "openapi": "3.1.0",
         "info": {
@@ -272,9 +326,9 @@ def openapi_document(endpoints: Iterable[Endpoint], *, version: str, prefix: str
             "description": "EV charging management: stations, charging, billing. Errors are RFC 9457 problem+json.",
         },
         "servers": [{"url": "/"}],
-        "paths": paths,
+        "paths": document["paths"],
         "components": {
-            "schemas": dict(sorted(schemas.defs.items())),
+            "schemas": dict(sorted(defs.items())),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }

@@ -1761,7 +1761,7 @@ export interface components {
              * Setupintentid
              * @default null
              */
-            setupIntentId: string | null;
+            setupIntentId?: string | null;
         };
         /**
          * CardSetupPublic
@@ -1790,6 +1790,19 @@ export interface components {
              * @default true
              */
             inApp: boolean;
+        };
+        /** ChannelChoice */
+        ChannelChoiceInput: {
+            /**
+             * Email
+             * @default true
+             */
+            email?: boolean;
+            /**
+             * Inapp
+             * @default true
+             */
+            inApp?: boolean;
         };
         /**
          * ChargerCommand
@@ -1848,7 +1861,7 @@ export interface components {
              * Serialnumber
              * @default null
              */
-            serialNumber: string | null;
+            serialNumber?: string | null;
             /** Password */
             password: string;
             /** Connectors */
@@ -1900,22 +1913,22 @@ export interface components {
              * Vendor
              * @default null
              */
-            vendor: string | null;
+            vendor?: string | null;
             /**
              * Model
              * @default null
              */
-            model: string | null;
+            model?: string | null;
             /**
              * Serialnumber
              * @default null
              */
-            serialNumber: string | null;
+            serialNumber?: string | null;
             /**
              * Connectors
              * @default null
              */
-            connectors: components["schemas"]["ConnectorSpec"][] | null;
+            connectors?: components["schemas"]["ConnectorSpec"][] | null;
         };
         /** ConnectorSpec */
         ConnectorSpec: {
@@ -2159,6 +2172,23 @@ export interface components {
                 number
             ];
         };
+        /** GeoPoint */
+        GeoPointInput: {
+            /**
+             * Type
+             * @default Point
+             * @constant
+             */
+            type?: "Point";
+            /**
+             * Coordinates
+             * @description [longitude, latitude] in degrees (WGS 84)
+             */
+            coordinates: [
+                number,
+                number
+            ];
+        };
         /** Health */
         Health: {
             /**
@@ -2345,12 +2375,12 @@ export interface components {
              * Chargerid
              * @default null
              */
-            chargerId: string | null;
+            chargerId?: string | null;
             /**
              * Connectorid
              * @default null
              */
-            connectorId: number | null;
+            connectorId?: number | null;
             /**
              * Startsat
              * Format: date-time
@@ -2365,7 +2395,7 @@ export interface components {
              * Reason
              * @default
              */
-            reason: string;
+            reason?: string;
         };
         /**
          * MeterCurve
@@ -2491,7 +2521,7 @@ export interface components {
          */
         NotificationPreferences: {
             /** Categories */
-            categories?: {
+            categories: {
                 [key: string]: components["schemas"]["ChannelChoice"];
             };
         };
@@ -2533,6 +2563,16 @@ export interface components {
              * @default true
              */
             twentyfourseven: boolean;
+            /** Regularhours */
+            regularHours: components["schemas"]["RegularHours"][];
+        };
+        /** OpeningHours */
+        OpeningHoursInput: {
+            /**
+             * Twentyfourseven
+             * @default true
+             */
+            twentyfourseven?: boolean;
             /** Regularhours */
             regularHours?: components["schemas"]["RegularHours"][];
         };
@@ -2717,7 +2757,7 @@ export interface components {
              * @description This device's refresh token: it stays valid, every other one is revoked. Without it, or if it is not your live refresh token, every refresh token is revoked (this device signs in again).
              * @default null
              */
-            refreshToken: string | null;
+            refreshToken?: string | null;
         };
         /** PasswordRotation */
         PasswordRotation: {
@@ -2814,7 +2854,7 @@ export interface components {
         PreferencesUpdate: {
             /** Categories */
             categories?: {
-                [key: string]: components["schemas"]["ChannelChoice"];
+                [key: string]: components["schemas"]["ChannelChoiceInput"];
             };
         };
         /** Price */
@@ -2847,6 +2887,26 @@ export interface components {
              */
             stepSize: number;
         };
+        /** PriceComponent */
+        PriceComponentInput: {
+            type: components["schemas"]["TariffDimension"];
+            /**
+             * Price
+             * @description excluding VAT; per kWh, per hour (TIME, PARKING_TIME) or per session
+             */
+            price: number | string;
+            /**
+             * Vat
+             * @default null
+             */
+            vat?: number | string | null;
+            /**
+             * Stepsize
+             * @description Wh for ENERGY, seconds for times
+             * @default 1
+             */
+            stepSize?: number;
+        };
         /** PriceEstimate */
         PriceEstimate: {
             /** Stationid */
@@ -2867,6 +2927,16 @@ export interface components {
             minutes: number;
             total: components["schemas"]["Money"];
             cost: components["schemas"]["Cost"];
+        };
+        /** Price */
+        PriceInput: {
+            /** Exclvat */
+            exclVat: number | string;
+            /**
+             * Inclvat
+             * @default null
+             */
+            inclVat?: number | string | null;
         };
         /**
          * PriceSummary
@@ -2904,7 +2974,7 @@ export interface components {
              * @description <chargerId>/<n>
              * @default null
              */
-            connectorKey: string | null;
+            connectorKey?: string | null;
             /**
              * Kind
              * @enum {string}
@@ -2914,7 +2984,7 @@ export interface components {
              * Text
              * @default
              */
-            text: string;
+            text?: string;
         };
         /** ProblemResolve */
         ProblemResolve: {
@@ -2922,7 +2992,7 @@ export interface components {
              * Note
              * @default
              */
-            note: string;
+            note?: string;
         };
         /** ProblemView */
         ProblemView: {
@@ -3011,7 +3081,7 @@ export interface components {
              */
             perDriverLimit: number | null;
             /** Stationids */
-            stationIds?: string[];
+            stationIds: string[];
             /**
              * Active
              * @default true
@@ -3060,13 +3130,13 @@ export interface components {
              * Percent
              * @default null
              */
-            percent: number | null;
+            percent?: number | null;
             /**
              * Amount
              * @description in the provider's currency
              * @default null
              */
-            amount: (number | string) | null;
+            amount?: (number | string) | null;
             /**
              * Validfrom
              * Format: date-time
@@ -3081,19 +3151,19 @@ export interface components {
              * Maxuses
              * @default null
              */
-            maxUses: number | null;
+            maxUses?: number | null;
             /**
              * Perdriverlimit
              * @default null
              */
-            perDriverLimit: number | null;
+            perDriverLimit?: number | null;
             /** Stationids */
             stationIds?: string[];
             /**
              * Active
              * @default true
              */
-            active: boolean;
+            active?: boolean;
             /** Code */
             code: string;
         };
@@ -3106,32 +3176,32 @@ export interface components {
              * Active
              * @default null
              */
-            active: boolean | null;
+            active?: boolean | null;
             /**
              * Validfrom
              * @default null
              */
-            validFrom: string | null;
+            validFrom?: string | null;
             /**
              * Validuntil
              * @default null
              */
-            validUntil: string | null;
+            validUntil?: string | null;
             /**
              * Maxuses
              * @default null
              */
-            maxUses: number | null;
+            maxUses?: number | null;
             /**
              * Perdriverlimit
              * @default null
              */
-            perDriverLimit: number | null;
+            perDriverLimit?: number | null;
             /**
              * Stationids
              * @default null
              */
-            stationIds: string[] | null;
+            stationIds?: string[] | null;
         };
         /** Provider */
         Provider: {
@@ -3282,12 +3352,12 @@ export interface components {
              * Supportphone
              * @default null
              */
-            supportPhone: string | null;
+            supportPhone?: string | null;
             /**
              * @description the seller's address on invoices
              * @default null
              */
-            billingAddress: components["schemas"]["PostalAddress"] | null;
+            billingAddress?: components["schemas"]["PostalAddress"] | null;
         };
         /** ProviderReport */
         ProviderReport: {
@@ -3326,19 +3396,19 @@ export interface components {
              * Displayname
              * @default null
              */
-            displayName: string | null;
+            displayName?: string | null;
             /**
              * Supportemail
              * @default null
              */
-            supportEmail: string | null;
+            supportEmail?: string | null;
             /**
              * Supportphone
              * @default null
              */
-            supportPhone: string | null;
+            supportPhone?: string | null;
             /** @default null */
-            billingAddress: components["schemas"]["PostalAddress"] | null;
+            billingAddress?: components["schemas"]["PostalAddress"] | null;
         };
         /** RatingSummary */
         RatingSummary: {
@@ -3384,7 +3454,7 @@ export interface components {
              * @description Incl. VAT, major unit: 2.00
              * @default null
              */
-            amount: number | string | null;
+            amount?: number | string | null;
             /**
              * Currency
              * @description ISO 4217, e.g. EUR
@@ -3494,7 +3564,7 @@ export interface components {
              * Reason
              * @default
              */
-            reason: string;
+            reason?: string;
         };
         /** ReservationCreate */
         ReservationCreate: {
@@ -3592,7 +3662,7 @@ export interface components {
              * Text
              * @default
              */
-            text: string;
+            text?: string;
         };
         /** ReviewReply */
         ReviewReply: {
@@ -3615,12 +3685,12 @@ export interface components {
              * Rating
              * @default null
              */
-            rating: number | null;
+            rating?: number | null;
             /**
              * Text
              * @default null
              */
-            text: string | null;
+            text?: string | null;
         };
         /**
          * ReviewView
@@ -3670,12 +3740,12 @@ export interface components {
              * Label
              * @default
              */
-            label: string;
+            label?: string;
             /**
              * Expiresat
              * @default null
              */
-            expiresAt: string | null;
+            expiresAt?: string | null;
         };
         /** RfidTagPublic */
         RfidTagPublic: {
@@ -3705,12 +3775,12 @@ export interface components {
              * Label
              * @default null
              */
-            label: string | null;
+            label?: string | null;
             /**
              * Status
              * @default null
              */
-            status: ("Accepted" | "Blocked") | null;
+            status?: ("Accepted" | "Blocked") | null;
         };
         /**
          * Role
@@ -3775,6 +3845,27 @@ export interface components {
             maxMinutes: number | null;
         };
         /**
+         * SessionCaps
+         * @description Limits the driver sets: charging stops when one is reached.
+         */
+        SessionCapsInput: {
+            /**
+             * Maxkwh
+             * @default null
+             */
+            maxKwh?: number | string | null;
+            /**
+             * Maxcost
+             * @default null
+             */
+            maxCost?: number | string | null;
+            /**
+             * Maxminutes
+             * @default null
+             */
+            maxMinutes?: number | null;
+        };
+        /**
          * SessionDiscount
          * @description A promo code's terms as they were when the session started: every price of the session applies them.
          */
@@ -3832,13 +3923,13 @@ export interface components {
              * @description <chargerId>/<connectorId>
              */
             connectorKey: string;
-            caps?: components["schemas"]["SessionCaps"];
+            caps?: components["schemas"]["SessionCapsInput"];
             /**
              * Promocode
              * @description the provider's promo code
              * @default null
              */
-            promoCode: string | null;
+            promoCode?: string | null;
         };
         /**
          * SessionView
@@ -3922,7 +4013,7 @@ export interface components {
              * Reviewid
              * @description The driver's review of this session; null: none
              */
-            reviewId?: string | null;
+            reviewId: string | null;
             /**
              * Updatedat
              * Format: date-time
@@ -3984,7 +4075,7 @@ export interface components {
              * @default provider_staff
              * @enum {string}
              */
-            role: "provider_staff" | "provider_admin";
+            role?: "provider_staff" | "provider_admin";
         };
         /** StaffInviteCreated */
         StaffInviteCreated: {
@@ -4195,11 +4286,11 @@ export interface components {
             location: components["schemas"]["GeoPoint"];
             /** Timezone */
             timeZone: string;
-            openingHours?: components["schemas"]["OpeningHours"];
+            openingHours: components["schemas"]["OpeningHours"];
             /** Amenities */
-            amenities?: string[];
+            amenities: string[];
             /** Photos */
-            photos?: string[];
+            photos: string[];
             /**
              * Access
              * @default public
@@ -4213,9 +4304,9 @@ export interface components {
              */
             lifecycle: "draft" | "active" | "maintenance" | "retired";
             /** Connectors */
-            connectors?: components["schemas"]["StationConnector"][];
+            connectors: components["schemas"]["StationConnector"][];
             /** Standards */
-            standards?: components["schemas"]["ConnectorStandard"][];
+            standards: components["schemas"]["ConnectorStandard"][];
             /**
              * Maxpowerkw
              * @default 0
@@ -4244,7 +4335,7 @@ export interface components {
              */
             featuredUntil: string | null;
             /** Maintenance */
-            maintenance?: components["schemas"]["MaintenanceWindow"][];
+            maintenance: components["schemas"]["MaintenanceWindow"][];
             /**
              * Ratingaverage
              * @default null
@@ -4304,10 +4395,10 @@ export interface components {
             /** Name */
             name: string;
             address: components["schemas"]["Address"];
-            location: components["schemas"]["GeoPoint"];
+            location: components["schemas"]["GeoPointInput"];
             /** Timezone */
             timeZone: string;
-            openingHours?: components["schemas"]["OpeningHours"];
+            openingHours?: components["schemas"]["OpeningHoursInput"];
             /** Amenities */
             amenities?: string[];
             /** Photos */
@@ -4317,13 +4408,13 @@ export interface components {
              * @default public
              * @enum {string}
              */
-            access: "public" | "private";
+            access?: "public" | "private";
             /**
              * Lifecycle
              * @default draft
              * @enum {string}
              */
-            lifecycle: "draft" | "active";
+            lifecycle?: "draft" | "active";
         };
         /**
          * StationReliability
@@ -4408,38 +4499,38 @@ export interface components {
              * Name
              * @default null
              */
-            name: string | null;
+            name?: string | null;
             /** @default null */
-            address: components["schemas"]["Address"] | null;
+            address?: components["schemas"]["Address"] | null;
             /** @default null */
-            location: components["schemas"]["GeoPoint"] | null;
+            location?: components["schemas"]["GeoPointInput"] | null;
             /**
              * Timezone
              * @default null
              */
-            timeZone: string | null;
+            timeZone?: string | null;
             /** @default null */
-            openingHours: components["schemas"]["OpeningHours"] | null;
+            openingHours?: components["schemas"]["OpeningHoursInput"] | null;
             /**
              * Amenities
              * @default null
              */
-            amenities: string[] | null;
+            amenities?: string[] | null;
             /**
              * Photos
              * @default null
              */
-            photos: string[] | null;
+            photos?: string[] | null;
             /**
              * Access
              * @default null
              */
-            access: ("public" | "private") | null;
+            access?: ("public" | "private") | null;
             /**
              * Lifecycle
              * @default null
              */
-            lifecycle: ("draft" | "active" | "maintenance") | null;
+            lifecycle?: ("draft" | "active" | "maintenance") | null;
         };
         /**
          * StationView
@@ -4470,11 +4561,11 @@ export interface components {
             location: components["schemas"]["GeoPoint"];
             /** Timezone */
             timeZone: string;
-            openingHours?: components["schemas"]["OpeningHours"];
+            openingHours: components["schemas"]["OpeningHours"];
             /** Amenities */
-            amenities?: string[];
+            amenities: string[];
             /** Photos */
-            photos?: string[];
+            photos: string[];
             /**
              * Access
              * @default public
@@ -4488,9 +4579,9 @@ export interface components {
              */
             lifecycle: "draft" | "active" | "maintenance" | "retired";
             /** Connectors */
-            connectors?: components["schemas"]["StationConnector"][];
+            connectors: components["schemas"]["StationConnector"][];
             /** Standards */
-            standards?: components["schemas"]["ConnectorStandard"][];
+            standards: components["schemas"]["ConnectorStandard"][];
             /**
              * Maxpowerkw
              * @default 0
@@ -4519,7 +4610,7 @@ export interface components {
              */
             featuredUntil: string | null;
             /** Maintenance */
-            maintenance?: components["schemas"]["MaintenanceWindow"][];
+            maintenance: components["schemas"]["MaintenanceWindow"][];
             /**
              * Ratingaverage
              * @default null
@@ -4543,7 +4634,7 @@ export interface components {
              */
             updatedAt: string;
             /** Effectivestatus */
-            effectiveStatus?: {
+            effectiveStatus: {
                 [key: string]: components["schemas"]["ConnectorStatus"];
             };
         };
@@ -4589,12 +4680,12 @@ export interface components {
              * Chargerid
              * @default null
              */
-            chargerId: string | null;
+            chargerId?: string | null;
             /**
              * Connectorid
              * @default null
              */
-            connectorId: number | null;
+            connectorId?: number | null;
         };
         /** TariffCreate */
         TariffCreate: {
@@ -4604,18 +4695,18 @@ export interface components {
              */
             currency: string;
             /** Elements */
-            elements: components["schemas"]["TariffElement"][];
+            elements: components["schemas"]["TariffElementInput"][];
             /** @default null */
-            minPrice: components["schemas"]["Price"] | null;
+            minPrice?: components["schemas"]["PriceInput"] | null;
             /** @default null */
-            maxPrice: components["schemas"]["Price"] | null;
+            maxPrice?: components["schemas"]["PriceInput"] | null;
             /** Tariffalttext */
             tariffAltText?: components["schemas"]["DisplayText"][];
             /**
              * Tariffalturl
              * @default null
              */
-            tariffAltUrl: string | null;
+            tariffAltUrl?: string | null;
             /** Name */
             name: string;
         };
@@ -4664,6 +4755,13 @@ export interface components {
             /** @default null */
             restrictions: components["schemas"]["TariffRestrictions"] | null;
         };
+        /** TariffElement */
+        TariffElementInput: {
+            /** Pricecomponents */
+            priceComponents: components["schemas"]["PriceComponentInput"][];
+            /** @default null */
+            restrictions?: components["schemas"]["TariffRestrictionsInput"] | null;
+        };
         /**
          * TariffPreview
          * @description The price-estimate's answer for a draft: no tariff id or version yet, the start it assumed.
@@ -4704,12 +4802,12 @@ export interface components {
              * Kwh
              * @default null
              */
-            kwh: number | string | null;
+            kwh?: number | string | null;
             /**
              * Minutes
              * @default null
              */
-            minutes: number | null;
+            minutes?: number | null;
             tariff: components["schemas"]["TariffVersionCreate"];
             /** Stationid */
             stationId: string;
@@ -4718,7 +4816,7 @@ export interface components {
              * @description the session's start; default now
              * @default null
              */
-            startAt: string | null;
+            startAt?: string | null;
         };
         /** TariffRestrictions */
         TariffRestrictions: {
@@ -4787,12 +4885,86 @@ export interface components {
              */
             maxDuration: number | null;
             /** Dayofweek */
-            dayOfWeek?: components["schemas"]["DayOfWeek"][];
+            dayOfWeek: components["schemas"]["DayOfWeek"][];
             /**
              * Reservation
              * @default null
              */
             reservation: ("RESERVATION" | "RESERVATION_EXPIRES") | null;
+        };
+        /** TariffRestrictions */
+        TariffRestrictionsInput: {
+            /**
+             * Starttime
+             * @default null
+             */
+            startTime?: string | null;
+            /**
+             * Endtime
+             * @description before start_time: wraps past midnight
+             * @default null
+             */
+            endTime?: string | null;
+            /**
+             * Startdate
+             * @default null
+             */
+            startDate?: string | null;
+            /**
+             * Enddate
+             * @description exclusive
+             * @default null
+             */
+            endDate?: string | null;
+            /**
+             * Minkwh
+             * @default null
+             */
+            minKwh?: number | string | null;
+            /**
+             * Maxkwh
+             * @default null
+             */
+            maxKwh?: number | string | null;
+            /**
+             * Mincurrent
+             * @default null
+             */
+            minCurrent?: number | string | null;
+            /**
+             * Maxcurrent
+             * @default null
+             */
+            maxCurrent?: number | string | null;
+            /**
+             * Minpower
+             * @default null
+             */
+            minPower?: number | string | null;
+            /**
+             * Maxpower
+             * @default null
+             */
+            maxPower?: number | string | null;
+            /**
+             * Minduration
+             * @description seconds
+             * @default null
+             */
+            minDuration?: number | null;
+            /**
+             * Maxduration
+             * @description seconds
+             * @default null
+             */
+            maxDuration?: number | null;
+            /** Dayofweek */
+            dayOfWeek?: components["schemas"]["DayOfWeek"][];
+            /**
+             * Reservation
+             * @default null
+             */
+            reservation?: ("RESERVATION" | "RESERVATION_EXPIRES") | null;
         };
         /** TariffVersion */
         TariffVersion: {
@@ -4808,7 +4980,7 @@ export interface components {
             /** @default null */
             maxPrice: components["schemas"]["Price"] | null;
             /** Tariffalttext */
-            tariffAltText?: components["schemas"]["DisplayText"][];
+            tariffAltText: components["schemas"]["DisplayText"][];
             /**
              * Tariffalturl
              * @default null
@@ -4846,18 +5018,18 @@ export interface components {
              */
             currency: string;
             /** Elements */
-            elements: components["schemas"]["TariffElement"][];
+            elements: components["schemas"]["TariffElementInput"][];
             /** @default null */
-            minPrice: components["schemas"]["Price"] | null;
+            minPrice?: components["schemas"]["PriceInput"] | null;
             /** @default null */
-            maxPrice: components["schemas"]["Price"] | null;
+            maxPrice?: components["schemas"]["PriceInput"] | null;
             /** Tariffalttext */
             tariffAltText?: components["schemas"]["DisplayText"][];
             /**
              * Tariffalturl
              * @default null
              */
-            tariffAltUrl: string | null;
+            tariffAltUrl?: string | null;
         };
         /** TokenPair */
         TokenPair: {
@@ -4920,7 +5092,7 @@ export interface components {
              * @default en
              * @enum {string}
              */
-            locale: "en" | "de";
+            locale?: "en" | "de";
         };
         /** UserUpdate */
         UserUpdate: {
@@ -4928,12 +5100,12 @@ export interface components {
              * Name
              * @default null
              */
-            name: string | null;
+            name?: string | null;
             /**
              * Locale
              * @default null
              */
-            locale: ("en" | "de") | null;
+            locale?: ("en" | "de") | null;
         };
         /** VatLine */
         VatLine: {

@@ -10,7 +10,12 @@ const web = resolve(__dirname, "../..");
 describe("generated API types", () => {
   it("schema.d.ts is up to date with openapi.json (run `make web-api`)", () => {
     const cli = resolve(web, "node_modules/openapi-typescript/bin/cli.js");
-    const generated = execFileSync(process.execPath, [cli, "openapi.json"], {
+    // the same options as `npm run gen`, without its output file: the types go to stdout
+    const gen = (JSON.parse(readFileSync(resolve(web, "package.json"), "utf8")) as { scripts: { gen: string } }).scripts.gen;
+    const [command, input, ...rest] = gen.split(/\s+/);
+    expect([command, input]).toEqual(["openapi-typescript", "openapi.json"]);
+    const options = rest.filter((arg, i) => !["-o", "--output"].includes(arg) && !["-o", "--output"].includes(rest[i - 1] ?? ""));
+    const generated = execFileSync(process.execPath, [cli, "openapi.json", ...options], {
       cwd: web,
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,

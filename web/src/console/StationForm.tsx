@@ -111,7 +111,7 @@ export const addressOf = (f: StationFields) => ({
   country: f.country.trim().toUpperCase(),
 });
 export const pointOf = (f: StationFields) => ({ type: "Point" as const, coordinates: [Number(f.lon), Number(f.lat)] as [number, number] });
-export const openingHoursOf = (f: StationFields): Bodies["OpeningHours"] =>
+export const openingHoursOf = (f: StationFields): Bodies["OpeningHoursInput"] =>
   f.twentyfourseven
     ? { twentyfourseven: true, regularHours: [] }
     : {

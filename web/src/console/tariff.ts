@@ -142,8 +142,8 @@ function restricted(e: ElementDraft): boolean {
 const orNull = (s: string) => (s.trim() ? s.trim() : null);
 const secondsOrNull = (minutes: string) => (minutes.trim() ? Math.round(Number(minutes) * 60) : null);
 
-function restrictions(e: ElementDraft): Bodies["TariffRestrictions"] | null {
-  const r: Bodies["TariffRestrictions"] = {
+function restrictions(e: ElementDraft): Bodies["TariffRestrictionsInput"] | null {
+  const r: Bodies["TariffRestrictionsInput"] = {
     startTime: orNull(e.startTime),
     endTime: orNull(e.endTime),
     startDate: null,

@@ -42,6 +42,7 @@ function session(over: Partial<SessionView> = {}): SessionView {
     failureReason: null,
     anomalies: [],
     needsReview: false,
+    reviewId: null,
     updatedAt: "2026-11-30T10:30:05Z",
     ...over,
   };

@@ -6,7 +6,7 @@ import type { Bodies } from "../api/client";
 import { ApiError, errorText, unwrap } from "../api/problem";
 import { useAuth } from "../auth/AuthContext";
 
-type Caps = Bodies["SessionCaps"];
+type Caps = Bodies["SessionCapsInput"]; // the request's shape: every cap optional
 
 export function StartCharging({ stationId, connectorKey }: { stationId: string; connectorKey: string }) {
   const { api, signedIn } = useAuth();
@@ -31,7 +31,7 @@ export function StartCharging({ stationId, connectorKey }: { stationId: string; 
     event.preventDefault();
     setBusy(true);
     setError(null);
-    // explicit nulls: the document marks these fields required (see web/README.md, "API gaps")
+    // a cap not set is sent as null: no limit
     const caps: Caps = {
       maxKwh: maxKwh || null,
       maxCost: maxCost || null,
