@@ -11,6 +11,7 @@ import { useLoad } from "../components/useLoad";
 import { PageButtons, usePages } from "../components/Pager";
 import { dateTime } from "../format";
 import { useFieldErrors } from "./form";
+import { StationSelect } from "./StationSelect";
 
 type ProblemView = Schemas["ProblemView"];
 type Status = "open" | "resolved" | "";
@@ -68,22 +69,15 @@ export function ProblemsPanel({ providerId }: { providerId: string }) {
           </select>
         </div>
         <div className="field">
-          <label htmlFor={`${id}-s`}>Station</label>
-          <select
+          <StationSelect
             id={`${id}-s`}
+            stations={stations.data ?? []}
             value={stationId}
-            onChange={(e) => {
-              setStationId(e.target.value);
+            onChange={(next) => {
+              setStationId(next);
               pages.reset();
             }}
-          >
-            <option value="">All stations</option>
-            {(stations.data ?? []).map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name}
-              </option>
-            ))}
-          </select>
+          />
         </div>
       </div>
       <Loaded load={problems} what="Loading problem reports">

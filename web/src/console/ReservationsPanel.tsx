@@ -9,6 +9,7 @@ import { Empty, Loaded } from "../components/Status";
 import { useLoad } from "../components/useLoad";
 import { PageButtons, usePages } from "../components/Pager";
 import { dateTime } from "../format";
+import { StationSelect } from "./StationSelect";
 
 const STATUS: Record<Schemas["ReservationPublic"]["status"], string> = {
   confirmed: "Confirmed",
@@ -44,22 +45,15 @@ export function ReservationsPanel({ providerId }: { providerId: string }) {
     <section aria-labelledby="reservations-h">
       <h2 id="reservations-h">Reservations at your stations</h2>
       <div className="field inline">
-        <label htmlFor={`${id}-s`}>Station</label>
-        <select
+        <StationSelect
           id={`${id}-s`}
+          stations={stations.data ?? []}
           value={stationId}
-          onChange={(e) => {
-            setStationId(e.target.value);
+          onChange={(next) => {
+            setStationId(next);
             pages.reset();
           }}
-        >
-          <option value="">All stations</option>
-          {(stations.data ?? []).map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
-        </select>
+        />
       </div>
       <Loaded load={reservations} what="Loading reservations">
         {(page) => (
