@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import json
 import random
-import secrets
 import statistics
 import sys
 import tempfile
@@ -43,10 +42,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import azure.functions as func  # noqa: E402
+from scratch import FixedClock, scratch_settings  # noqa: E402
 
 from shared import bootstrap  # noqa: E402
 from shared.adapters.embedded.sqlite_store import SqliteDocumentStore  # noqa: E402
-from shared.config import Settings  # noqa: E402
 from shared.domain.principal import Principal, Role  # noqa: E402
 from shared.domain.sessions import ChargingSession, MeterSample, sample_document, sortable_time  # noqa: E402
 from shared.ports.store import Filter, Query  # noqa: E402
@@ -57,11 +56,6 @@ FIRST, END = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC
 RUN_AT = datetime(2026, 11, 1, 2, 30, tzinfo=UTC)
 PROVIDERS = ("prv_bench_0001", "prv_bench_0002")
 BATCH = 5000
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return RUN_AT
 
 
 class Counting:
@@ -225,12 +219,8 @@ async def main() -> int:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-analytics-") as folder:
-        settings = Settings(
-            APP_ENV="test", SQLITE_PATH=str(Path(folder) / "store.db"), LOCAL_BUS_PATH=str(Path(folder) / "bus.db"),
-            PAYMENT_SIMULATOR_PATH=str(Path(folder) / "payments.db"), BLOB_ROOT=str(Path(folder) / "blobs"),
-            JWT_SECRET=secrets.token_urlsafe(48), DEMO_DATA=False,
-        )  # fmt: skip
-        deps = bootstrap.build(settings, clock=FixedClock())
+        settings = scratch_settings(Path(folder))
+        deps = bootstrap.build(settings, clock=FixedClock(RUN_AT))
         bootstrap.use(deps)
         store = deps.store
         assert isinstance(store, SqliteDocumentStore)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from ocpp_load import ChargerLogin
+from scratch import scratch_settings
 
 from shared.bootstrap import Deps
 from shared.config import Settings
@@ -36,16 +37,12 @@ USER_PASSWORD = "bench-password-0001"
 
 
 def bench_settings(work: Path) -> Settings:
-    return Settings(
-        APP_ENV="test",
-        SQLITE_PATH=str(work / "store.db"),
-        LOCAL_BUS_PATH=str(work / "bus.db"),
-        JWT_SECRET=secrets.token_urlsafe(48),
+    return scratch_settings(
+        work,
         WEBPUBSUB_ACCESS_KEYS=secrets.token_urlsafe(32),
         WEBPUBSUB_ALLOWED_ORIGINS="localhost",  # the origin the local relay announces
         ADMIN_EMAIL=ADMIN_EMAIL,
         ADMIN_PASSWORD=USER_PASSWORD,
-        DEMO_DATA=False,
     )
 
 

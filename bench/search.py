@@ -23,7 +23,6 @@ import asyncio
 import gc
 import math
 import random
-import secrets
 import statistics
 import sys
 import tempfile
@@ -37,6 +36,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from scratch import scratch_settings  # noqa: E402
 
 from functions.stations.search import StationSearchQuery  # noqa: E402
 from shared import bootstrap  # noqa: E402
@@ -247,13 +248,7 @@ async def main() -> None:
         scan, _ = await bench_in_process(plain, searches[:5])
         await plain.close()
         await store.close()
-        settings = Settings(
-            APP_ENV="test",
-            SQLITE_PATH=str(path),
-            LOCAL_BUS_PATH=str(Path(folder) / "bus.db"),
-            JWT_SECRET=secrets.token_urlsafe(48),
-            DEMO_DATA=False,
-        )
+        settings = scratch_settings(Path(folder), SQLITE_PATH=str(path))
         bootstrap.use(bootstrap.build(settings))
         http_rows, rng = [], random.Random(99)
         for extra in SCENARIOS.values():

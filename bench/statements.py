@@ -24,7 +24,6 @@ import asyncio
 import gc
 import random
 import resource
-import secrets
 import sys
 import tempfile
 import time
@@ -39,9 +38,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scratch import FixedClock, scratch_settings  # noqa: E402
+
 from shared import bootstrap  # noqa: E402
 from shared.adapters.embedded.sqlite_store import SqliteDocumentStore  # noqa: E402
-from shared.config import Settings  # noqa: E402
 from shared.domain.billing import SessionPayment, payment_id_for  # noqa: E402
 from shared.domain.providers import Provider  # noqa: E402
 from shared.domain.sessions import sortable_time  # noqa: E402
@@ -53,11 +53,6 @@ OCT = Month(2026, 10)
 RUN_AT = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
 PROVIDER, OTHER = "prv_bench_0001", "prv_bench_0002"
 BATCH = 5000
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return RUN_AT
 
 
 @dataclass
@@ -196,12 +191,8 @@ async def main() -> int:
     parser.add_argument("--other", type=int, default=10_000, help="another provider's sessions in October")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-statements-") as folder:
-        settings = Settings(
-            APP_ENV="test", SQLITE_PATH=str(Path(folder) / "store.db"), LOCAL_BUS_PATH=str(Path(folder) / "bus.db"),
-            PAYMENT_SIMULATOR_PATH=str(Path(folder) / "payments.db"), BLOB_ROOT=str(Path(folder) / "blobs"),
-            JWT_SECRET=secrets.token_urlsafe(48), DEMO_DATA=False,
-        )  # fmt: skip
-        deps = bootstrap.build(settings, clock=FixedClock())
+        settings = scratch_settings(Path(folder))
+        deps = bootstrap.build(settings, clock=FixedClock(RUN_AT))
         bootstrap.use(deps)
         store = deps.store
         assert isinstance(store, SqliteDocumentStore)
