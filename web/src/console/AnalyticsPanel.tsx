@@ -9,6 +9,7 @@ import { Empty, ErrorMessage, Loaded } from "../components/Status";
 import { useLoad } from "../components/useLoad";
 import { kwh, money, number, percent } from "../format";
 import { BarChart } from "./BarChart";
+import { providerStations } from "./stations";
 
 type Granularity = "day" | "week" | "month";
 const shortDay = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
@@ -26,13 +27,7 @@ export function AnalyticsPanel({ providerId }: { providerId?: string }) {
   const query = { from, to, granularity, stationId: stationId || undefined };
   const stations = useLoad(
     async () =>
-      providerId === undefined
-        ? []
-        : unwrap(
-            await api.client.GET("/api/providers/{providerId}/stations", {
-              params: { path: { providerId }, query: { limit: 100 } },
-            }),
-          ).items,
+      providerId === undefined ? [] : await providerStations(api, providerId),
     [api, providerId],
   );
   const report = useLoad(

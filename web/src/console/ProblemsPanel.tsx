@@ -12,6 +12,7 @@ import { PageButtons, usePages } from "../components/Pager";
 import { dateTime } from "../format";
 import { useFieldErrors } from "./form";
 import { StationSelect } from "./StationSelect";
+import { useProviderStations } from "./stations";
 
 type ProblemView = Schemas["ProblemView"];
 type Status = "open" | "resolved" | "";
@@ -30,13 +31,7 @@ export function ProblemsPanel({ providerId }: { providerId: string }) {
   const [stationId, setStationId] = useState("");
   const pages = usePages();
   const token = pages.token;
-  const stations = useLoad(
-    async () =>
-      unwrap(
-        await api.client.GET("/api/providers/{providerId}/stations", { params: { path: { providerId }, query: { limit: 100 } } }),
-      ).items,
-    [api, providerId],
-  );
+  const stations = useProviderStations(providerId);
   const problems = useLoad(
     async () =>
       unwrap(

@@ -14,6 +14,7 @@ import { dateTime, money, percent } from "../format";
 import { useFieldErrors, wholeNumber, type FieldErrors, type FieldErrorsApi } from "./form";
 import { useRefreshable } from "./useRefreshable";
 import { browserZone, isoToLocal, localToIso } from "./zoned";
+import { providerStations } from "./stations";
 
 type Promo = Schemas["PromoCode"];
 type StationRef = { id: string; name: string };
@@ -48,12 +49,12 @@ export function PromoCodesPanel({ providerId, admin, now = () => new Date() }: {
   const context = useLoad(async () => {
     const [provider, stations] = await Promise.all([
       api.client.GET("/api/providers/{providerId}", { params: { path: { providerId } } }),
-      api.client.GET("/api/providers/{providerId}/stations", { params: { path: { providerId }, query: { limit: 100 } } }),
+      providerStations(api, providerId),
     ]);
     return {
       currency: unwrap(provider).currency,
-      stations: unwrap(stations)
-        .items.filter((s) => s.lifecycle !== "retired")
+      stations: stations
+        .filter((s) => s.lifecycle !== "retired")
         .map((s) => ({ id: s.id, name: s.name })),
     };
   }, [api, providerId]);

@@ -10,6 +10,7 @@ import { useLoad } from "../components/useLoad";
 import { PageButtons, usePages } from "../components/Pager";
 import { dateTime } from "../format";
 import { StationSelect } from "./StationSelect";
+import { useProviderStations } from "./stations";
 
 const STATUS: Record<Schemas["ReservationPublic"]["status"], string> = {
   confirmed: "Confirmed",
@@ -24,13 +25,7 @@ export function ReservationsPanel({ providerId }: { providerId: string }) {
   const [stationId, setStationId] = useState("");
   const pages = usePages();
   const token = pages.token;
-  const stations = useLoad(
-    async () =>
-      unwrap(
-        await api.client.GET("/api/providers/{providerId}/stations", { params: { path: { providerId }, query: { limit: 100 } } }),
-      ).items,
-    [api, providerId],
-  );
+  const stations = useProviderStations(providerId);
   const reservations = useLoad(
     async () =>
       unwrap(

@@ -7,20 +7,12 @@ import { useApi } from "../auth/AuthContext";
 import { Empty, ErrorMessage, Loaded } from "../components/Status";
 import { useLoad } from "../components/useLoad";
 import { date } from "../format";
+import { useProviderStations } from "./stations";
 
 export function ReviewsPanel({ providerId }: { providerId: string }) {
-  const api = useApi();
   const id = useId();
   const [stationId, setStationId] = useState("");
-  const stations = useLoad(
-    async () =>
-      unwrap(
-        await api.client.GET("/api/providers/{providerId}/stations", {
-          params: { path: { providerId }, query: { limit: 100 } },
-        }),
-      ).items,
-    [api, providerId],
-  );
+  const stations = useProviderStations(providerId);
   const chosen = stationId || stations.data?.[0]?.id || "";
   return (
     <section aria-labelledby="reviews-h">

@@ -5,21 +5,13 @@ import { Link } from "react-router";
 import { unwrap } from "../api/problem";
 import { useApi } from "../auth/AuthContext";
 import { Empty, Loaded } from "../components/Status";
-import { useLoad } from "../components/useLoad";
 import { addressOf, amenitiesOf, blankStation, openingHoursOf, photosOf, pointOf, StationForm } from "./StationForm";
+import { useProviderStations } from "./stations";
 
 export function StationsPanel({ providerId }: { providerId: string }) {
   const api = useApi();
   const [creating, setCreating] = useState(false);
-  const stations = useLoad(
-    async () =>
-      unwrap(
-        await api.client.GET("/api/providers/{providerId}/stations", {
-          params: { path: { providerId }, query: { limit: 100 } },
-        }),
-      ).items,
-    [api, providerId],
-  );
+  const stations = useProviderStations(providerId);
   return (
     <section aria-labelledby="stations-h">
       <h2 id="stations-h">Stations</h2>

@@ -8,6 +8,7 @@ import { useLoad } from "../components/useLoad";
 import { dateTime } from "../format";
 import { draftFrom, newDraft } from "./tariff";
 import { TariffEditor } from "./TariffEditor";
+import { providerStations } from "./stations";
 
 export function TariffsPanel({ providerId }: { providerId: string }) {
   const api = useApi();
@@ -22,9 +23,9 @@ export function TariffsPanel({ providerId }: { providerId: string }) {
   const data = useLoad(async () => {
     const [tariffs, stations] = await Promise.all([
       api.client.GET("/api/providers/{providerId}/tariffs", { params: { path: { providerId }, query: { limit: 100 } } }),
-      api.client.GET("/api/providers/{providerId}/stations", { params: { path: { providerId }, query: { limit: 100 } } }),
+      providerStations(api, providerId),
     ]);
-    return { tariffs: unwrap(tariffs).items, stations: unwrap(stations).items };
+    return { tariffs: unwrap(tariffs).items, stations };
   }, [api, providerId, round]);
   return (
     <section aria-labelledby="tariffs-h">
