@@ -48,6 +48,7 @@ class LocalHost:
         poll: bool = True,
         timers: bool = True,
         poll_interval: float = 0.1,
+        idle_poll_interval: float = 1.0,
         retry_base_seconds: float = 1.0,
         retry_max_seconds: float = 60.0,
         stop_grace_seconds: float = 5.0,
@@ -66,6 +67,7 @@ class LocalHost:
             values,
             concurrency=self.host_json.max_concurrent_calls,
             poll_interval=poll_interval,
+            idle_poll_interval=idle_poll_interval,
             retry_base_seconds=retry_base_seconds,
             retry_max_seconds=retry_max_seconds,
         )

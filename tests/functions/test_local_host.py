@@ -7,6 +7,7 @@ import inspect
 import json
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,8 @@ from local_host.server import LocalHost
 from local_host.threaded import serve_in_thread
 from local_host.timers import next_occurrence
 from shared.adapters.embedded.local_bus import MAX_DELIVERY_COUNT_EXCEEDED, LocalBus
+from shared.adapters.embedded.local_bus_ops import insert
+from shared.adapters.embedded.local_bus_sql import connect
 from shared.config import Settings
 from shared.domain.messages import Message, new_message
 
@@ -248,6 +251,47 @@ async def test_a_failing_consumer_is_retried_then_dead_lettered(
     [letter] = await bus.dead_letters("notify-test")
     assert letter.reason == MAX_DELIVERY_COUNT_EXCEEDED
     assert letter.description == "ValueError: cannot send"
+
+
+async def test_an_idle_poller_is_woken_by_what_this_process_sends(
+    make_host: Callable[..., LocalHost], seen: Seen, settings: Settings
+) -> None:
+    # polls a minute apart: only the wake-up of the send can deliver in time
+    async with make_host(poll_interval=60, idle_poll_interval=3600):
+        await asyncio.sleep(0.3)  # the loops found nothing and wait
+        app_bus = LocalBus(settings.local_bus_path)  # another instance on the same file, as the app's
+        sent = new_message("SessionStarted", {"sessionId": "ses_3"})
+        await app_bus.publish("session-events", sent)
+        await app_bus.close()
+        await asyncio.wait_for(seen.arrived.wait(), 5)
+    assert [m[0] for m in seen.messages] == [sent.id]
+
+
+async def test_a_retry_wakes_its_poller_when_it_is_due(
+    make_host: Callable[..., LocalHost], seen: Seen, bus: LocalBus
+) -> None:
+    async with make_host(poll_interval=60, idle_poll_interval=3600, retry_base_seconds=0.2):
+        await bus.publish("notify-test", new_message("NotificationRequested", {"to": "a@b.c"}))
+
+        async def dead() -> bool:
+            return bool(await bus.dead_letters("notify-test"))
+
+        await eventually(dead)  # retries 0.2 s and 0.4 s after the failures, not a minute
+    assert seen.failures == [1, 2, 3]
+
+
+async def test_what_another_process_sends_is_found_by_polling(
+    make_host: Callable[..., LocalHost], seen: Seen, settings: Settings
+) -> None:
+    async with make_host(idle_poll_interval=0.2):
+        await asyncio.sleep(0.5)
+        sent = new_message("SessionStopped", {"sessionId": "ses_4"})
+        # written as another process would: straight into the file, no LocalBus of this process told
+        with closing(connect(Path(settings.local_bus_path))) as conn:
+            row = (sent.id, sent.to_json().encode(), "application/json", None, '{"type": "SessionStopped"}')
+            insert(conn, time.time(), "session-events", row)
+        await asyncio.wait_for(seen.arrived.wait(), 5)
+    assert [m[0] for m in seen.messages] == [sent.id]
 
 
 async def test_a_message_published_while_the_host_is_down_is_delivered_after_restart(

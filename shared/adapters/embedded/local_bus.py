@@ -6,6 +6,11 @@ that is neither completed nor abandoned before its lock expires is visible
 again, so a crash or restart redelivers it. Same message id twice is allowed
 (Service Bus without duplicate detection); consumers dedupe on ``Message.id``.
 SQL lives in ``local_bus_ops``; it runs in a worker thread, never on the loop.
+
+Pollers need not ask the file ten times a second while nothing happens: ``listen``
+tells a consumer in this process when a message of an entity becomes visible (sent,
+released for a retry, replayed), through any ``LocalBus`` on the same file. Messages
+sent by another process, and locks that expire, are only found by polling.
 """
 
 from __future__ import annotations
@@ -29,6 +34,10 @@ __all__ = ["MAX_DELIVERY_COUNT_EXCEEDED", "DeadLetter", "Delivery", "LocalBus", 
 
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection, float], T]
+# called with (entity, seconds until a message of it is visible) in the thread that changed it
+Listener = Callable[[str, float], None]
+_listeners: dict[Path, list[Listener]] = {}  # per bus file, across the LocalBus instances of this process
+_listeners_lock = threading.Lock()
 
 
 class LocalBus:
@@ -41,6 +50,30 @@ class LocalBus:
         self._clock = clock or SystemClock()
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()  # one connection per instance, one thread at a time on it
+        self._key = self.path.resolve()
+
+    def listen(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(entity, delay)`` whenever this process makes a message of ``entity`` visible in
+        ``delay`` seconds (0: now), through any LocalBus on this file; returns the function that stops it.
+        The listener runs in the thread that made the change: it must only schedule work, never block."""
+        with _listeners_lock:
+            _listeners.setdefault(self._key, []).append(listener)
+
+        def stop() -> None:
+            with _listeners_lock:
+                listeners = _listeners.get(self._key, [])
+                if listener in listeners:
+                    listeners.remove(listener)
+                if not listeners:
+                    _listeners.pop(self._key, None)
+
+        return stop
+
+    def _announce(self, entity: str, delay: float = 0.0) -> None:
+        with _listeners_lock:
+            listeners = list(_listeners.get(self._key, ()))
+        for listener in listeners:
+            listener(entity, delay)
 
     async def _run(self, work: Work[T]) -> T:
         return await asyncio.to_thread(self._locked, work)
@@ -77,6 +110,7 @@ class LocalBus:
         props = json.dumps(dict(application_properties or {}))
         row = (message_id or uuid.uuid4().hex, body, content_type, correlation_id, props)
         await self._run(lambda conn, now: ops.insert(conn, now, destination, row))
+        self._announce(destination)
 
     async def check(self) -> None:
         """Raise if the bus file cannot be opened and read.
@@ -141,6 +175,8 @@ class LocalBus:
                 ops.release(conn, d.seq, now + max(retry_after_seconds, 0.0))
 
         await self._settle(d, work)
+        if not dead:
+            self._announce(d.entity, max(retry_after_seconds, 0.0))
         return dead
 
     async def dead_letter(self, d: Delivery, reason: str, description: str | None = None) -> None:
@@ -151,7 +187,10 @@ class LocalBus:
 
     async def replay_dead_letter(self, entity: str, subscription: str | None = None, *, seq: int | None = None) -> int:
         """Make dead letters active again with a fresh delivery count (one by ``seq``, or all)."""
-        return await self._run(lambda conn, now: ops.replay(conn, now, entity, subscription or "", seq))
+        replayed = await self._run(lambda conn, now: ops.replay(conn, now, entity, subscription or "", seq))
+        if replayed:
+            self._announce(entity)
+        return replayed
 
     async def active_count(self, entity: str, subscription: str | None = None) -> int:
         """Messages not yet completed or dead-lettered (visible, waiting for a retry, or locked)."""
