@@ -33,6 +33,7 @@ __all__ = [
     "SessionStatus",
     "SessionView",
     "TransactionIndex",
+    "json_time",
     "sample_document",
     "session_id_for",
     "sortable_time",
@@ -57,6 +58,12 @@ def sortable_time(moment: datetime) -> str:
 
 
 _SORTABLE = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ"
+
+
+def json_time(moment: datetime) -> str:
+    """A datetime as pydantic writes it in JSON: ISO 8601, ``Z`` for UTC."""
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def session_id_for(station_id: str, suffix: str) -> str:
@@ -265,8 +272,7 @@ def sample_document(sample: MeterSample) -> dict[str, Any]:
         if value is not None:
             doc[key] = value
     doc["context"] = sample.context
-    received = sample.received_at.isoformat()
-    doc["receivedAt"] = received[:-6] + "Z" if received.endswith("+00:00") else received
+    doc["receivedAt"] = json_time(sample.received_at)
     if sample.ttl is not None:
         doc["ttl"] = sample.ttl
     return doc

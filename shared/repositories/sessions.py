@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -23,11 +24,11 @@ from shared.domain.sessions import (
     ChargingSession,
     MeterSample,
     TransactionIndex,
-    sample_document,
     sortable_time,
     station_of_session,
 )
 from shared.ports.store import (
+    Document,
     DocumentConflict,
     DocumentNotFound,
     DocumentStore,
@@ -266,15 +267,17 @@ async def find_transaction(store: DocumentStore, transaction_id: int) -> Transac
 # ---- meter samples -----------------------------------------------------------------------------
 
 
-async def add_samples(store: DocumentStore, samples: list[MeterSample]) -> list[MeterSample]:
-    """Insert each sample; returns the ones that were new (a duplicate reading is the store's conflict)."""
-    added: list[MeterSample] = []
-    for sample in samples:
+async def add_samples(store: DocumentStore, docs: Sequence[Document]) -> list[bool]:
+    """Insert each sample document (``sample_document``, or built as it would); per document whether it was new
+    (a duplicate reading is the store's conflict)."""
+    added: list[bool] = []
+    for doc in docs:
         try:
-            await store.create(SAMPLES, sample_document(sample))
+            await store.create(SAMPLES, doc)
         except DocumentConflict:
+            added.append(False)
             continue
-        added.append(sample)
+        added.append(True)
     return added
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ from shared.domain.sessions import (
     ChargingSession,
     MeterSample,
     TransactionIndex,
+    json_time,
     session_id_for,
     sortable_time,
 )
@@ -317,35 +319,50 @@ def _energy_state(session: ChargingSession) -> EnergyState:
     )
 
 
-# Every field set, so that a copy with all of them updated is what model_construct(**those fields) builds:
-# the values are typed already (parse_meter_values), and a copy costs a third of model_construct, per reading.
-_SAMPLE = MeterSample.model_construct(
-    id="", session_id="", at=datetime.min, register_wh=None, energy_wh=None, power_w=None, current_a=None,
-    soc=None, context="", received_at=datetime.min, ttl=SAMPLE_TTL_SECONDS,
-)  # fmt: skip
+@dataclass(frozen=True, slots=True)
+class NewSample:
+    """A reading of this frame as stored: its values (what ``_totals`` and the caps read, as of a MeterSample)
+    and ``doc``, the document ``MeterSample.model_dump(mode="json", exclude_none=True)`` would give, built
+    without a model: one per reading is the MeterValues hot path."""
+
+    at: datetime
+    register_wh: int | None
+    energy_wh: int | None
+    power_w: float | None
+    current_a: float | None
+    soc: float | None
+    doc: dict[str, Any]
 
 
 def _samples(
-    session: ChargingSession, readings: Sequence[Reading], now: datetime, ttl: int = SAMPLE_TTL_SECONDS
-) -> list[MeterSample]:
+    session: ChargingSession, readings: Sequence[Reading], now: datetime, ttl: int | None = SAMPLE_TTL_SECONDS
+) -> list[NewSample]:
     state = _energy_state(session)
-    samples: list[MeterSample] = []
+    session_id = session.id
+    received = json_time(now)
+    samples: list[NewSample] = []
     for reading in sorted(readings, key=lambda r: r.at):
         state, _ = advance(state, reading)
-        sample = {
-            "id": f"{session.id}:{sortable_time(reading.at)}:{reading.context}",
-            "session_id": session.id,
-            "at": reading.at,
-            "register_wh": reading.register_wh,
-            "energy_wh": state.energy_wh if reading.register_wh is not None else None,
-            "power_w": reading.power_w,
-            "current_a": reading.current_a,
-            "soc": reading.soc,
-            "context": reading.context,
-            "received_at": now,
-            "ttl": ttl,
-        }
-        samples.append(_SAMPLE.model_copy(update=sample))
+        at = sortable_time(reading.at)
+        doc: dict[str, Any] = {"id": f"{session_id}:{at}:{reading.context}", "type": "sample",
+                               "sessionId": session_id, "at": at}  # fmt: skip
+        register, energy = reading.register_wh, None
+        if register is not None:
+            energy = state.energy_wh
+            doc["registerWh"] = register
+            doc["energyWh"] = energy
+        power, current, soc = reading.power_w, reading.current_a, reading.soc
+        if power is not None:
+            doc["powerW"] = power = float(power)
+        if current is not None:
+            doc["currentA"] = current = float(current)
+        if soc is not None:
+            doc["soc"] = soc = float(soc)
+        doc["context"] = reading.context
+        doc["receivedAt"] = received
+        if ttl is not None:
+            doc["ttl"] = ttl
+        samples.append(NewSample(reading.at, register, energy, power, current, soc, doc))
     return samples
 
 
@@ -363,7 +380,7 @@ def _cap(session: ChargingSession, energy_wh: int, cost: Decimal | None, now: da
 
 def _totals(
     s: ChargingSession,
-    fresh: Sequence[MeterSample],
+    fresh: Sequence[MeterSample | NewSample],
     late: Sequence[Reading],
     problems: Sequence[str],
     now: datetime,
@@ -411,7 +428,7 @@ def _totals(
     return changed, events
 
 
-def _idle_by_power(s: ChargingSession, sample: MeterSample, events: list[Message]) -> ChargingSession:
+def _idle_by_power(s: ChargingSession, sample: MeterSample | NewSample, events: list[Message]) -> ChargingSession:
     if sample.power_w is None:
         return s
     if sample.power_w <= IDLE_POWER_W and s.idle_since is None and s.energy_wh > 0:
@@ -444,7 +461,9 @@ async def ingest(
             await svc.change_session(deps, session.id, lambda s: (s.with_anomaly("frame_after_stop", now, detail), []))
         return session
     ttl = deps.settings.meter_sample_retention_days * 86400  # METER_SAMPLE_RETENTION_DAYS
-    added = await repo.add_samples(deps.store, _samples(session, readings, now, ttl))
+    samples = _samples(session, readings, now, ttl)
+    stored = await repo.add_samples(deps.store, [sample.doc for sample in samples])
+    added = [sample for sample, new in zip(samples, stored, strict=True) if new]
     if not added and not problems:
         return session  # every reading was a duplicate
     late = [
@@ -469,7 +488,9 @@ async def ingest(
     interval = deps.settings.session_totals_interval_seconds
     if closing or not (cap or late or problems or power_flip or session.totals_due(now, interval)):
         return session
-    fresh = await repo.samples_of(deps.store, session.id, after=session.register_at) if session.register_at else added
+    fresh: Sequence[MeterSample | NewSample] = (
+        await repo.samples_of(deps.store, session.id, after=session.register_at) if session.register_at else added
+    )
 
     def move(s: ChargingSession) -> tuple[ChargingSession, list[Message]] | None:
         if s.status != "active":

@@ -1,6 +1,6 @@
-"""How MeterValues builds its samples (shared/services/ocpp_transactions.py ``_samples``): a copy of a template
-and ``sortable_time`` written without strftime, which must give exactly what ``model_construct``
-and strftime gave, and what pydantic would store."""
+"""How MeterValues builds its samples (shared/services/ocpp_transactions.py ``_samples``): the documents written
+without a model and ``sortable_time`` written without strftime, which must give exactly what pydantic would
+store and strftime gave."""
 
 from __future__ import annotations
 
@@ -57,26 +57,42 @@ def _session() -> ChargingSession:
     )  # fmt: skip
 
 
-def test_samples_are_what_model_construct_built_and_pydantic_would_store() -> None:
+def test_samples_are_what_pydantic_would_store() -> None:
     session, now = _session(), AT + timedelta(minutes=5)
     readings = [
         Reading(at=AT + timedelta(minutes=2), register_wh=1_500, power_w=50_000.0, current_a=120.0, soc=40.0),
         Reading(at=AT + timedelta(minutes=1), register_wh=1_200, context="Sample.Clock"),  # out of order
         Reading(at=AT + timedelta(minutes=3), power_w=None, soc=41.0),  # no register: no energy
+        Reading(at=AT + timedelta(minutes=4), register_wh=1_600, power_w=7, current_a=16, soc=80),  # integers
+        Reading(at=datetime(2026, 11, 30, 9, 5, tzinfo=timezone(timedelta(hours=1)))),  # not UTC, no values
     ]
-    samples = tx._samples(session, readings, now)
-    assert [s.at for s in samples] == sorted(r.at for r in readings)
-    expected_energy = [200, 500, None]
-    for sample, energy in zip(samples, expected_energy, strict=True):
-        reading = next(r for r in readings if r.at == sample.at)
-        values: dict[str, Any] = {
-            "id": f"{session.id}:{sortable_time(reading.at)}:{reading.context}", "session_id": session.id,
-            "at": reading.at, "register_wh": reading.register_wh, "energy_wh": energy, "power_w": reading.power_w,
-            "current_a": reading.current_a, "soc": reading.soc, "context": reading.context, "received_at": now,
-            "ttl": tx.SAMPLE_TTL_SECONDS,
-        }  # fmt: skip
-        constructed = MeterSample.model_construct(**values)
-        assert sample == constructed and sample.model_fields_set == constructed.model_fields_set
-        validated = MeterSample.model_validate(values)
-        assert sample_document(sample) == validated.model_dump(mode="json", exclude_none=True)
-    assert tx._SAMPLE.id == "" and tx._SAMPLE.register_wh is None  # the template is never changed
+    for ttl in (tx.SAMPLE_TTL_SECONDS, None):
+        samples = tx._samples(session, readings, now, ttl)
+        assert [s.at for s in samples] == sorted(r.at for r in readings)
+        expected_energy = [200, 500, None, 600, None]
+        for sample, energy in zip(samples, expected_energy, strict=True):
+            reading = next(r for r in readings if r.at == sample.at)
+            values: dict[str, Any] = {
+                "id": f"{session.id}:{sortable_time(reading.at)}:{reading.context}", "session_id": session.id,
+                "at": reading.at, "register_wh": reading.register_wh, "energy_wh": energy,
+                "power_w": reading.power_w, "current_a": reading.current_a, "soc": reading.soc,
+                "context": reading.context, "received_at": now, "ttl": ttl,
+            }  # fmt: skip
+            validated = MeterSample.model_validate(values)
+            stored = validated.model_dump(mode="json", exclude_none=True)
+            assert sample.doc == stored and list(sample.doc) == list(stored)  # the same keys, in the same order
+            assert sample.doc == sample_document(validated)
+            assert MeterSample.model_validate(sample.doc) == validated
+            read = (sample.at, sample.register_wh, sample.energy_wh, sample.power_w, sample.current_a, sample.soc)
+            model = (validated.at, validated.register_wh, validated.energy_wh, validated.power_w,
+                     validated.current_a, validated.soc)  # fmt: skip
+            assert read == model
+            assert all(type(v) is float for v in (sample.power_w, sample.current_a, sample.soc) if v is not None)
+
+
+@given(instants, instants)
+def test_the_received_time_is_written_as_pydantic_writes_it(at: datetime, received: datetime) -> None:
+    [sample] = tx._samples(_session(), [Reading(at=at, register_wh=2_000)], received)
+    expected = MeterSample(id="x", session_id="s", at=at, received_at=received).model_dump(mode="json")
+    assert sample.doc["receivedAt"] == expected["receivedAt"]
+    assert sample.doc["at"] == expected["at"]
