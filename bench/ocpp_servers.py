@@ -107,6 +107,7 @@ async def _wattsup(chargers: int, work: Path) -> AsyncIterator[tuple[int, list[C
 
     import function_app
     from local_host.__main__ import ocpp_mount
+    from local_host.heap import settle_heap
     from local_host.server import LocalHost
     from shared import bootstrap
 
@@ -122,6 +123,7 @@ async def _wattsup(chargers: int, work: Path) -> AsyncIterator[tuple[int, list[C
             raise RuntimeError("the app has no charger function or no WEBPUBSUB_ACCESS_KEYS: no OCPP endpoint")
         # as `python -m local_host` runs it: bus polling and timers on
         async with LocalHost(function_app.app, settings, "127.0.0.1", 0, ocpp=mount) as host:
+            settle_heap()
             yield host.port, logins
     finally:
         await bootstrap.close()

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import azure.functions as func
 
 from local_host.discovery import functions_of
+from local_host.heap import settle_heap
 from local_host.ocpp_relay import OcppMount
 from local_host.server import LocalHost
 from local_host.web_app import WebApp
@@ -64,6 +65,7 @@ async def serve(args: argparse.Namespace) -> None:
         await host.start()
     except (ValueError, KeyError, OSError) as exc:  # not loopback, unknown %Setting%, port in use
         raise SystemExit(f"local host: {exc}") from exc
+    settle_heap()  # what lives now lives as long as the host (local_host/heap.py)
     seeding = await _warm_up(host)
     simulation = _simulation(host, seeding, args.simulate, settings, args.meter_interval)
     stop = asyncio.Event()

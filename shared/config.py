@@ -7,6 +7,7 @@ to ``local.settings.example.json``. The environment wins.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from decimal import Decimal
@@ -223,7 +224,13 @@ class Settings(BaseSettings):
 
 
 def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.split(",") if part.strip()]
+    return list(_parts(value))
+
+
+@functools.lru_cache(maxsize=64)
+def _parts(value: str) -> tuple[str, ...]:
+    """A comma-separated setting's parts: remembered, as the charger function reads its keys per frame."""
+    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
 def load_settings(**overrides: Any) -> Settings:
