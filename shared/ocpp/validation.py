@@ -23,6 +23,7 @@ Which jsonschema keyword maps to which 1.6 code (table 7's wording decides; the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import cache
 from typing import Any, cast
 
@@ -30,7 +31,7 @@ import fastjsonschema
 from jsonschema import FormatChecker  # type: ignore[import-untyped]
 from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
 from ocpp.messages import MessageType, get_validator  # type: ignore[import-untyped]
-from rfc3339_validator import validate_rfc3339  # type: ignore[import-untyped]
+from rfc3339_validator import RFC3339_REGEX  # type: ignore[import-untyped]
 
 from shared.ocpp.actions import KNOWN_16_ACTIONS, Action
 from shared.ocpp.frames import (
@@ -69,14 +70,17 @@ class ResponseSchemaError(ValueError):
     """Our own reply broke its schema: a bug on our side, logged and sent out as InternalError."""
 
 
+_ACTIONS: dict[str, Action] = {action.value: action for action in Action}  # a dict lookup, not Enum.__call__
+
+
 def action_named(name: str) -> Action:
     """The routable action for a wire name; NotImplemented if 1.6 has no such action, else NotSupported."""
-    try:
-        return Action(name)
-    except ValueError:
-        if name in KNOWN_16_ACTIONS:
-            raise NotSupported(f"{name} is not an action a charger sends to the central system") from None
-        raise NotImplementedAction(f"Unknown action {name[:64]!r}") from None
+    action = _ACTIONS.get(name)
+    if action is not None:
+        return action
+    if name in KNOWN_16_ACTIONS:
+        raise NotSupported(f"{name} is not an action a charger sends to the central system")
+    raise NotImplementedAction(f"Unknown action {name[:64]!r}")
 
 
 @cache
@@ -106,7 +110,17 @@ def _compiled(message_type_id: int, action: Action) -> Callable[[Any], None]:
 
 
 def _is_date_time(value: str) -> bool:
-    return bool(validate_rfc3339(value))
+    """``validate_rfc3339`` (the library's pattern, then a day that exists in its month and a year from 1):
+    with ``date``'s own check of the day instead of ``calendar.monthrange``, which also works out a weekday."""
+    match = RFC3339_REGEX.match(value)
+    if match is None:
+        return False
+    year, month, day = match.groups()
+    try:
+        date(int(year), int(month), int(day))
+    except ValueError:  # year 0, day 0 or a day past the month's end
+        return False
+    return True
 
 
 # ---- the compiled check: Draft 4 semantics, for the keywords the OCPP 1.6 schemas use ---------

@@ -319,7 +319,7 @@ def _energy_state(session: ChargingSession) -> EnergyState:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
 class NewSample:
     """A reading of this frame as stored: its values (what ``_totals`` and the caps read, as of a MeterSample)
     and ``doc``, the document ``MeterSample.model_dump(mode="json", exclude_none=True)`` would give, built

@@ -97,3 +97,47 @@ def test_compiled_and_reference_agree_on_mutated_payloads(action: Action, data: 
 def test_the_reference_validator_is_the_package_schema() -> None:
     schema = get_validator(MessageType.Call, "MeterValues", "1.6").schema
     assert validation._validator(MessageType.Call, Action.meter_values).schema == schema
+
+
+# ---- the date-time format: validation._is_date_time is rfc3339-validator's rule --------------------------
+
+
+def two(top: int) -> st.SearchStrategy[str]:
+    return st.integers(0, top).map(lambda n: f"{n:02d}")
+
+
+date_like = st.builds(
+    lambda y, mo, d, h, mi, s, frac, zone, tail: f"{y}-{mo}-{d}T{h}:{mi}:{s}{frac}{zone}{tail}",
+    st.integers(0, 9999).map(lambda n: f"{n:04d}"),
+    two(13), two(40), two(24), two(60), two(60),
+    st.sampled_from(["", ".0", ".123456789", "."]),
+    st.sampled_from(["Z", "+01:00", "-23:59", "Z", "z", "+24:00", "", "+0100"]),
+    st.sampled_from(["", "", "", "\n", " ", "x"]),
+)  # fmt: skip
+near_misses = date_like.map(lambda text: text.replace("-", "", 1)) | st.sampled_from(["2026-1-01T00:00:00Z", "12345"])
+real_dates = st.datetimes().map(lambda d: d.isoformat() + "Z")
+
+
+@settings(max_examples=1000)
+@given(date_like | real_dates | dates | near_misses | st.text(max_size=40))
+def test_the_date_time_check_is_the_librarys(value: str) -> None:
+    from rfc3339_validator import validate_rfc3339  # type: ignore[import-untyped]
+
+    assert validation._is_date_time(value) == bool(validate_rfc3339(value))
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [("2024-02-29T00:00:00Z", True), ("2023-02-29T00:00:00Z", False), ("0000-01-01T00:00:00Z", False),
+     ("2026-04-31T00:00:00Z", False), ("2026-12-31T23:59:59.5-07:00", True), ("2026-11-24T12:00:00", False)],
+)  # fmt: skip
+def test_days_that_do_not_exist_are_refused(value: str, valid: bool) -> None:
+    assert validation._is_date_time(value) is valid
+
+
+def test_action_names_are_looked_up_exactly() -> None:
+    assert validation.action_named("MeterValues") is Action.meter_values
+    for name, error in [("meterValues", "NotImplemented"), ("RemoteStartTransaction", "NotSupported")]:
+        with pytest.raises(Exception) as raised:
+            validation.action_named(name)
+        assert getattr(raised.value, "code", None) == error

@@ -38,13 +38,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import json
 import os
 import re
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -88,6 +88,24 @@ _CHECKPOINT_EVERY_SECONDS = 0.5
 # Built once: json.dumps with any non-default option builds an encoder per call (MeterValues pays it per frame)
 _KEY_ENCODER = json.JSONEncoder(separators=(",", ":"))
 _BODY_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+class _Etags:
+    """32 hex digits as uuid4().hex has, unique without a system call each: a random half drawn once per process
+    (and again in a forked child), then a counter. An ETag only has to differ from every other one."""
+
+    def __init__(self) -> None:
+        self.reseed()
+        os.register_at_fork(after_in_child=self.reseed)
+
+    def reseed(self) -> None:
+        self.prefix, self.counter = os.urandom(8).hex(), itertools.count()
+
+    def __call__(self) -> str:
+        return f"{self.prefix}{next(self.counter):016x}"
+
+
+fresh_etag = _Etags()
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _STR_ONLY = frozenset({str})
 _BAD_ID = re.compile(r"[/\\?#]")  # characters Cosmos does not allow in an id
@@ -357,7 +375,7 @@ class SqliteDocumentStore:
             conn.execute(insert, row)
 
     def _create_sync(self, container: str, doc: Document, loop_conn: sqlite3.Connection | None = None) -> Document:
-        etag = uuid.uuid4().hex
+        etag = fresh_etag()
         with self._write(container, loop_conn) as (conn, spec, now):
             prepared = self._prepare(spec, doc, now)
             self._insert(conn, container, prepared, etag, now)
@@ -366,7 +384,7 @@ class SqliteDocumentStore:
     def _replace_sync(
         self, container: str, doc: Document, etag: str | None, loop_conn: sqlite3.Connection | None = None
     ) -> Document:
-        new_etag = uuid.uuid4().hex
+        new_etag = fresh_etag()
         with self._write(container, loop_conn) as (conn, spec, now):
             doc_id, pk, text, expires, _ = self._prepare(spec, doc, now)
             current = self._etag_of(conn, container, pk, doc_id, now)
@@ -385,7 +403,7 @@ class SqliteDocumentStore:
     def _upsert_sync(
         self, container: str, doc: Document, etag: str | None, loop_conn: sqlite3.Connection | None = None
     ) -> Document:
-        new_etag = uuid.uuid4().hex
+        new_etag = fresh_etag()
         with self._write(container, loop_conn) as (conn, spec, now):
             doc_id, pk, text, expires, _ = self._prepare(spec, doc, now)
             current = self._etag_of(conn, container, pk, doc_id, now)
@@ -524,7 +542,7 @@ class SqliteDocumentStore:
             return await self._run(self._create_sync, container, doc)
         spec = self._containers[container]
         prepared = self._prepare(spec, doc, self._clock.now().timestamp())  # a bad document fails here, alone
-        etag = os.urandom(16).hex()  # as unique as uuid4().hex, and the same 32 hex digits
+        etag = fresh_etag()
         if await self._group.add(container, prepared, etag):
             return _stored_copy(doc, prepared[2], etag)
         # the group could not run on the loop's connection (the lock was taken): wait for it on the thread
