@@ -1,0 +1,157 @@
+"""Instructions per MeterValues frame through Watt's Up's charger path, counted by valgrind: free of the VM's speed.
+
+The ingest bench's figures move by a quarter from one run to the next on a shared VM. This
+counts what the code does instead: C chargers (default 20), each in session as in
+bench/ocpp_ingest.py, send frames concurrently through the local relay's ``message`` event
+(the signed CloudEvents request, the charger function, the router, the handler, the store's
+group commit); after a warm-up, valgrind's callgrind counts the user-space instructions of
+the measured frames only (instrumentation switched on and off around them with
+``callgrind_control``). Sockets, uvicorn and the host's bus polls and timers are not in it.
+
+    .venv/bin/python bench/ocpp_instructions.py [--frames 50] [--chargers 20] [--settle-heap]
+
+``--frames``: per charger (50 x 20 = 1,000 frames). ``--settle-heap``: as ``python -m local_host``
+does after start (local_host/heap.py). Needs valgrind (``apt-get install valgrind``). About 40 s.
+Deterministic but for the store's thread hops and its clock: runs of the same code agree within
+about 1 % (run them one at a time, or two side by side, the same way for both sides of a comparison).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "bench")) if p not in sys.path]
+
+WARM_UP = 20  # frames per charger before counting
+
+
+async def _frames(chargers: int, frames: int, settle: bool, go: Path, done: Path) -> None:
+    """The child, under valgrind: seed, warm up, say READY, wait for ``go``, send, create ``done``."""
+    import azure.functions as func
+    from ocpp_load import Clock, meter_values_frame
+    from ocpp_seed import bench_settings, cheap_hasher, seed_network
+
+    import function_app  # noqa: F401 - registers the charger function
+    from functions.chargers.webpubsub import ocpp_webpubsub
+    from local_host.heap import settle_heap
+    from local_host.invoke import call_user_function
+    from local_host.ocpp_relay import OcppRelay
+    from shared import bootstrap
+    from shared.ocpp.router import handle_frame
+    from shared.services.ocpp_handlers import OcppContext, router
+
+    with tempfile.TemporaryDirectory(prefix="wattsup-bench-instructions-") as tmp:
+        settings = bench_settings(Path(tmp))
+        deps = bootstrap.build(settings)
+        deps.passwords = cheap_hasher()
+        bootstrap.use(deps)
+        deps = await bootstrap.ready()
+
+        async def invoke(req: func.HttpRequest) -> object:
+            return await call_user_function(ocpp_webpubsub, "req", req, "ocpp_webpubsub")
+
+        relay = OcppRelay(invoke, settings.webpubsub_hub, settings.webpubsub_access_key_list[0], "/api/ocpp/webpubsub")
+        sessions = []
+        for login in await seed_network(deps, chargers):
+            clock, ctx = Clock(), OcppContext(login.charger_id, f"conn-{login.charger_id}", deps)
+            boot = [2, "b", "BootNotification", {"chargePointVendor": "Alpitronic", "chargePointModel": "HYC150"}]
+            start = [2, "s", "StartTransaction", {"connectorId": 1, "idTag": login.id_tag, "meterStart":
+                                                  login.meter_start_wh, "timestamp": clock.stamp()[1]}]  # fmt: skip
+            for frame in (boot, start):
+                reply = json.loads(await handle_frame(router, json.dumps(frame), ctx) or "null")
+            transaction_id = reply[2]["transactionId"]
+            headers = relay._message_headers(str(uuid.uuid4()), {"userId": login.charger_id, "subprotocol": "ocpp1.6"})
+            sessions.append((login.meter_start_wh, clock, transaction_id, headers))
+        zero, sent = sessions[0][1].last_ms, 0
+
+        async def charger(
+            meter_start: int, clock: Clock, transaction_id: int, headers: Callable[[str], dict[str, str]], count: int
+        ) -> None:
+            nonlocal sent
+            for _ in range(count):
+                sent += 1
+                ms, stamp = clock.stamp()
+                elapsed = (ms - zero) / 1000
+                text = meter_values_frame(
+                    str(sent), transaction_id, stamp, meter_start + 50_000 * elapsed / 3600, elapsed
+                )
+                status, _, answer = await relay._message(headers("text/plain"), text.encode())
+                if status != 200 or not answer.startswith(b"[3,"):
+                    raise SystemExit(f"the relay's message event answered {status} {answer[:200]!r}")
+
+        await asyncio.gather(*(charger(*s, WARM_UP) for s in sessions))
+        if settle:
+            settle_heap()
+        print("READY", flush=True)
+        while not go.exists():
+            time.sleep(0.05)
+        await asyncio.gather(*(charger(*s, frames) for s in sessions))
+        done.touch()
+        await bootstrap.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--frames", type=int, default=50, help="measured frames per charger (default 50)")
+    parser.add_argument("--chargers", type=int, default=20, help="concurrent chargers (default 20)")
+    parser.add_argument("--settle-heap", action="store_true", help="settle_heap() after the warm-up")
+    parser.add_argument("--child", nargs=2, metavar=("GO", "DONE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        asyncio.run(_frames(args.chargers, args.frames, args.settle_heap, Path(args.child[0]), Path(args.child[1])))
+        return 0
+    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+        print("valgrind is needed (apt-get install valgrind)", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="wattsup-callgrind-") as tmp:
+        work = Path(tmp)
+        go, done, log = work / "go", work / "done", work / "valgrind.log"
+        command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={work / 'out'}",
+                   sys.executable, __file__, "--frames", str(args.frames), "--chargers", str(args.chargers),
+                   *(["--settle-heap"] if args.settle_heap else []), "--child", str(go), str(done)]  # fmt: skip
+        with log.open("w") as out:
+            child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+            try:
+                deadline = time.monotonic() + 600  # seeding under valgrind takes a while; bounded
+                while "READY" not in log.read_text():
+                    if child.poll() is not None or time.monotonic() > deadline:
+                        raise SystemExit(f"the measured process did not get ready:\n{log.read_text()[-2000:]}")
+                    time.sleep(0.5)
+                subprocess.run(["callgrind_control", "-i", "on", str(child.pid)], check=True, capture_output=True)
+                go.touch()
+                while not done.exists():
+                    if child.poll() is not None or time.monotonic() > deadline:
+                        raise SystemExit(f"the measured process stopped:\n{log.read_text()[-2000:]}")
+                    time.sleep(0.2)
+                subprocess.run(["callgrind_control", "-i", "off", str(child.pid)], check=True, capture_output=True)
+                child.wait(timeout=300)
+            finally:
+                if child.poll() is None:
+                    child.kill()
+        collected = [line for line in log.read_text().splitlines() if "Collected" in line]
+        if not collected:
+            raise SystemExit(f"valgrind reported no count:\n{log.read_text()[-2000:]}")
+        total = int(collected[-1].split()[-1])
+    frames = args.frames * args.chargers
+    print(
+        f"{total / frames:,.0f} instructions per frame ({frames:,} frames, {args.chargers} chargers concurrent"
+        f"{', heap settled' if args.settle_heap else ''})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")  # the child inherits it: dict and set layouts as alike as can be
+    raise SystemExit(main())
