@@ -30,7 +30,7 @@ sys.path[:0] = [p for p in (str(ROOT), str(ROOT / "bench")) if p not in sys.path
 
 import azure.functions as func  # noqa: E402
 from ocpp_load import Clock, meter_values_frame  # noqa: E402
-from ocpp_seed import bench_settings, cheap_hasher, seed_network  # noqa: E402
+from ocpp_seed import bench_deps, bench_settings, seed_network, start_session  # noqa: E402
 
 from shared import bootstrap  # noqa: E402
 from shared.http import webpubsub as wps  # noqa: E402
@@ -40,20 +40,6 @@ from shared.ocpp.validation import validate_request  # noqa: E402
 from shared.services.ocpp_handlers import OcppContext, router  # noqa: E402
 
 Stage = Callable[[str], Awaitable[object]]
-
-
-async def _session(ctx: OcppContext, id_tag: str, meter_start: int, clock: Clock) -> int:
-    boot = [2, "b1", "BootNotification", {"chargePointVendor": "Alpitronic", "chargePointModel": "HYC150"}]
-    start = [2, "s1", "StartTransaction", {"connectorId": 1, "idTag": id_tag, "meterStart": meter_start,
-                                           "timestamp": clock.stamp()[1]}]  # fmt: skip
-    for frame in (boot, start):
-        reply = json.loads(await handle_frame(router, json.dumps(frame), ctx) or "null")
-        if not (isinstance(reply, list) and reply[0] == 3):
-            raise SystemExit(f"{frame[2]} was answered {reply}: the session handlers are needed")
-    transaction_id = reply[2].get("transactionId")
-    if not isinstance(transaction_id, int):
-        raise SystemExit(f"StartTransaction gave no transactionId: {reply}")
-    return transaction_id
 
 
 def _function_call(charger_id: str, key: str, hub: str) -> Callable[[str], func.HttpRequest]:
@@ -90,13 +76,10 @@ async def main(frames: int) -> None:
 
     with tempfile.TemporaryDirectory(prefix="wattsup-bench-ocpp-") as tmp:
         settings = bench_settings(Path(tmp))
-        deps = bootstrap.build(settings)
-        deps.passwords = cheap_hasher()
-        bootstrap.use(deps)
-        deps = await bootstrap.ready()
+        deps = await bench_deps(settings)
         (login,) = await seed_network(deps, 1)
         clock, ctx = Clock(), OcppContext(login.charger_id, "bench-connection", deps)
-        transaction_id = await _session(ctx, login.id_tag or "", login.meter_start_wh, clock)
+        transaction_id = await start_session(ctx, login.id_tag or "", login.meter_start_wh, clock.stamp()[1])
         zero, sent = clock.last_ms, 0
 
         def next_frames(count: int) -> list[str]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
 import subprocess
@@ -41,7 +40,7 @@ async def _frames(chargers: int, frames: int, settle: bool, go: Path, done: Path
     """The child, under valgrind: seed, warm up, say READY, wait for ``go``, send, create ``done``."""
     import azure.functions as func
     from ocpp_load import Clock, meter_values_frame
-    from ocpp_seed import bench_settings, cheap_hasher, seed_network
+    from ocpp_seed import bench_deps, bench_settings, seed_network, start_session
 
     import function_app  # noqa: F401 - registers the charger function
     from functions.chargers.webpubsub import ocpp_webpubsub
@@ -49,15 +48,11 @@ async def _frames(chargers: int, frames: int, settle: bool, go: Path, done: Path
     from local_host.invoke import call_user_function
     from local_host.ocpp_relay import OcppRelay
     from shared import bootstrap
-    from shared.ocpp.router import handle_frame
-    from shared.services.ocpp_handlers import OcppContext, router
+    from shared.services.ocpp_handlers import OcppContext
 
     with tempfile.TemporaryDirectory(prefix="wattsup-bench-instructions-") as tmp:
         settings = bench_settings(Path(tmp))
-        deps = bootstrap.build(settings)
-        deps.passwords = cheap_hasher()
-        bootstrap.use(deps)
-        deps = await bootstrap.ready()
+        deps = await bench_deps(settings)
 
         async def invoke(req: func.HttpRequest) -> object:
             return await call_user_function(ocpp_webpubsub, "req", req, "ocpp_webpubsub")
@@ -66,12 +61,7 @@ async def _frames(chargers: int, frames: int, settle: bool, go: Path, done: Path
         sessions = []
         for login in await seed_network(deps, chargers):
             clock, ctx = Clock(), OcppContext(login.charger_id, f"conn-{login.charger_id}", deps)
-            boot = [2, "b", "BootNotification", {"chargePointVendor": "Alpitronic", "chargePointModel": "HYC150"}]
-            start = [2, "s", "StartTransaction", {"connectorId": 1, "idTag": login.id_tag, "meterStart":
-                                                  login.meter_start_wh, "timestamp": clock.stamp()[1]}]  # fmt: skip
-            for frame in (boot, start):
-                reply = json.loads(await handle_frame(router, json.dumps(frame), ctx) or "null")
-            transaction_id = reply[2]["transactionId"]
+            transaction_id = await start_session(ctx, login.id_tag or "", login.meter_start_wh, clock.stamp()[1])
             headers = relay._message_headers(str(uuid.uuid4()), {"userId": login.charger_id, "subprotocol": "ocpp1.6"})
             sessions.append((login.meter_start_wh, clock, transaction_id, headers))
         zero, sent = sessions[0][1].last_ms, 0

@@ -9,6 +9,7 @@ bench/health_rps.py's, with the Web PubSub key the local relay signs events with
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from argon2 import PasswordHasher
 from ocpp_load import ChargerLogin
 from scratch import scratch_settings
 
+from shared import bootstrap
 from shared.bootstrap import Deps
 from shared.config import Settings
 from shared.domain.charger_api import ChargerCreate
@@ -24,13 +26,15 @@ from shared.domain.station_api import StationCreate
 from shared.domain.stations import Address
 from shared.domain.tariffs import TariffCreate
 from shared.domain.users import RfidTagCreate, UserRegister, email_key
+from shared.ocpp.router import handle_frame
 from shared.repositories.users import find_by_email, get_user
 from shared.services import chargers as charger_service
 from shared.services import providers, station_prices, stations, tariffs
 from shared.services.accounts import register_user
+from shared.services.ocpp_handlers import OcppContext, router
 from shared.services.rfid_tags import add_tag
 
-__all__ = ["ADMIN_EMAIL", "bench_settings", "cheap_hasher", "seed_network"]
+__all__ = ["ADMIN_EMAIL", "bench_deps", "bench_settings", "cheap_hasher", "seed_network", "start_session"]
 
 ADMIN_EMAIL = "admin@bench.example.com"
 USER_PASSWORD = "bench-password-0001"
@@ -50,6 +54,30 @@ def cheap_hasher() -> PasswordHasher:
     # Production argon2 costs ~150 ms a hash here: 40 accounts and chargers would add 6 s of seeding
     # and 3 s of connects, none of it measured. A hash carries its parameters, so checks stay cheap too.
     return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+async def bench_deps(settings: Settings) -> Deps:
+    """The app's dependencies on ``settings``, in use (``bootstrap.use``) and ready, with the cheap hasher."""
+    deps = bootstrap.build(settings)
+    deps.passwords = cheap_hasher()  # seeding and connects are not measured
+    bootstrap.use(deps)
+    return await bootstrap.ready()  # the first admin, who approves the bench's provider
+
+
+async def start_session(ctx: OcppContext, id_tag: str, meter_start: int, stamp: str) -> int:
+    """BootNotification and StartTransaction through the router, as the charger ``ctx`` sends them: the
+    transactionId; SystemExit if either is refused."""
+    boot = [2, "b1", "BootNotification", {"chargePointVendor": "Alpitronic", "chargePointModel": "HYC150"}]
+    start = [2, "s1", "StartTransaction", {"connectorId": 1, "idTag": id_tag, "meterStart": meter_start,
+                                           "timestamp": stamp}]  # fmt: skip
+    for frame in (boot, start):
+        reply = json.loads(await handle_frame(router, json.dumps(frame), ctx) or "null")
+        if not (isinstance(reply, list) and reply[0] == 3):
+            raise SystemExit(f"{frame[2]} was answered {reply}: the session handlers are needed")
+    transaction_id = reply[2].get("transactionId")
+    if not isinstance(transaction_id, int):
+        raise SystemExit(f"StartTransaction gave no transactionId: {reply}")
+    return transaction_id
 
 
 async def _account(deps: Deps, email: str, name: str) -> str:

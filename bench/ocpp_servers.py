@@ -103,7 +103,7 @@ def _logins(chargers: int) -> list[ChargerLogin]:
 
 @asynccontextmanager
 async def _wattsup(chargers: int, work: Path) -> AsyncIterator[tuple[int, list[ChargerLogin]]]:
-    from ocpp_seed import bench_settings, cheap_hasher, seed_network
+    from ocpp_seed import bench_deps, bench_settings, seed_network
 
     import function_app
     from local_host.__main__ import ocpp_mount
@@ -112,11 +112,8 @@ async def _wattsup(chargers: int, work: Path) -> AsyncIterator[tuple[int, list[C
     from shared import bootstrap
 
     settings = bench_settings(work)
-    deps = bootstrap.build(settings)
-    deps.passwords = cheap_hasher()  # seeding and connects are not measured
-    bootstrap.use(deps)
     try:
-        deps = await bootstrap.ready()  # the first admin, who approves the bench's provider
+        deps = await bench_deps(settings)
         logins = await seed_network(deps, chargers)
         mount = ocpp_mount(function_app.app, settings)
         if mount is None:
