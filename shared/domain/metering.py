@@ -40,7 +40,9 @@ SOC = "SoC"
 _PHASES_TOTAL = (None, "")  # a value without a phase is the charger's own total
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, and never changed after it is built: one of these per frame (or reading) on the MeterValues path,
+# where frozen dataclasses' __init__ (object.__setattr__ per field) cost about 5 % of a frame (bench/README.md).
+@dataclass(slots=True)
 class Reading:
     """One MeterValue entry, normalised: register in Wh, power in W, current in A, state of charge in %."""
 
@@ -52,7 +54,7 @@ class Reading:
     context: str = "Sample.Periodic"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EnergyState:
     """Where a session's energy stands: ``energy_wh`` = ``base_energy_wh`` + (register - ``base_register_wh``)."""
 

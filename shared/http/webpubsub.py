@@ -45,7 +45,9 @@ class Validate:
     origin: str
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, and never changed after it is built: one of these per frame (or reading) on the MeterValues path,
+# where frozen dataclasses' __init__ (object.__setattr__ per field) cost about 5 % of a frame (bench/README.md).
+@dataclass(slots=True)
 class _Event:
     connection_id: str
     hub: str
@@ -54,7 +56,7 @@ class _Event:
     subprotocol: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Connect(_Event):
     headers: dict[str, list[str]] = field(default_factory=dict)
     query: dict[str, list[str]] = field(default_factory=dict)
@@ -63,7 +65,7 @@ class Connect(_Event):
     client_certificates: tuple[dict[str, Any], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Message(_Event):
     body: bytes = b""
     content_type: str = "text/plain"
@@ -77,12 +79,12 @@ class Message(_Event):
         return self.body.decode("utf-8")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Connected(_Event):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Disconnected(_Event):
     reason: str | None = None
 

@@ -115,20 +115,22 @@ class FrameError(FormationViolation):
         self.message_type_id = message_type_id
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, and never changed after it is built: one of these per frame (or reading) on the MeterValues path,
+# where frozen dataclasses' __init__ (object.__setattr__ per field) cost about 5 % of a frame (bench/README.md).
+@dataclass(slots=True)
 class Call:
     message_id: str
     action: str
     payload: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CallResult:
     message_id: str
     payload: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CallError:
     message_id: str
     code: str
