@@ -34,6 +34,7 @@ __all__ = [
     "SessionView",
     "TransactionIndex",
     "json_time",
+    "sample_body",
     "sample_document",
     "session_id_for",
     "sortable_time",
@@ -258,23 +259,45 @@ class MeterSample(ApiModel):
 
 
 def sample_document(sample: MeterSample) -> dict[str, Any]:
-    """``sample.model_dump(mode="json", exclude_none=True)``, written out: one of these per reading is
-    the MeterValues hot path, and pydantic's serializer cost more than the store's insert."""
-    doc: dict[str, Any] = {"id": sample.id, "type": sample.type, "sessionId": sample.session_id,
-                           "at": sortable_time(sample.at)}  # fmt: skip
-    for key, value in (
-        ("registerWh", sample.register_wh),
-        ("energyWh", sample.energy_wh),
-        ("powerW", None if sample.power_w is None else float(sample.power_w)),
-        ("currentA", None if sample.current_a is None else float(sample.current_a)),
-        ("soc", None if sample.soc is None else float(sample.soc)),
-    ):
-        if value is not None:
-            doc[key] = value
-    doc["context"] = sample.context
-    doc["receivedAt"] = json_time(sample.received_at)
-    if sample.ttl is not None:
-        doc["ttl"] = sample.ttl
+    """``sample.model_dump(mode="json", exclude_none=True)``, written out (``sample_body``)."""
+    return sample_body(
+        sample.id, sample.session_id, sortable_time(sample.at), sample.register_wh, sample.energy_wh, sample.power_w,
+        sample.current_a, sample.soc, sample.context, json_time(sample.received_at), sample.ttl,
+    )  # fmt: skip
+
+
+def sample_body(
+    sample_id: str,
+    session_id: str,
+    at: str,
+    register_wh: int | None,
+    energy_wh: int | None,
+    power_w: float | None,
+    current_a: float | None,
+    soc: float | None,
+    context: str,
+    received_at: str,
+    ttl: int | None,
+) -> dict[str, Any]:
+    """A meter sample's stored document from its values, the times already written (``sortable_time``,
+    ``json_time``): what ``MeterSample.model_dump(mode="json", exclude_none=True)`` gives, in its key order, the
+    float fields as floats. One of these per reading is the MeterValues hot path, where pydantic's serializer
+    cost more than the store's insert."""
+    doc: dict[str, Any] = {"id": sample_id, "type": "sample", "sessionId": session_id, "at": at}
+    if register_wh is not None:
+        doc["registerWh"] = register_wh
+    if energy_wh is not None:
+        doc["energyWh"] = energy_wh
+    if power_w is not None:
+        doc["powerW"] = float(power_w)
+    if current_a is not None:
+        doc["currentA"] = float(current_a)
+    if soc is not None:
+        doc["soc"] = float(soc)
+    doc["context"] = context
+    doc["receivedAt"] = received_at
+    if ttl is not None:
+        doc["ttl"] = ttl
     return doc
 
 

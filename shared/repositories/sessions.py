@@ -276,8 +276,8 @@ async def add_samples(store: DocumentStore, docs: Sequence[Document]) -> list[bo
             await store.create(SAMPLES, doc)
         except DocumentConflict:
             added.append(False)
-            continue
-        added.append(True)
+        else:
+            added.append(True)
     return added
 
 

@@ -32,6 +32,7 @@ from shared.domain.sessions import (
     MeterSample,
     TransactionIndex,
     json_time,
+    sample_body,
     session_id_for,
     sortable_time,
 )
@@ -323,7 +324,7 @@ def _energy_state(session: ChargingSession) -> EnergyState:
 class NewSample:
     """A reading of this frame as stored: its values (what ``_totals`` and the caps read, as of a MeterSample)
     and ``doc``, the document ``MeterSample.model_dump(mode="json", exclude_none=True)`` would give, built
-    without a model: one per reading is the MeterValues hot path."""
+    without a model (``sample_body``): one per reading is the MeterValues hot path."""
 
     at: datetime
     register_wh: int | None
@@ -344,25 +345,11 @@ def _samples(
     for reading in sorted(readings, key=lambda r: r.at):
         state, _ = advance(state, reading)
         at = sortable_time(reading.at)
-        doc: dict[str, Any] = {"id": f"{session_id}:{at}:{reading.context}", "type": "sample",
-                               "sessionId": session_id, "at": at}  # fmt: skip
-        register, energy = reading.register_wh, None
-        if register is not None:
-            energy = state.energy_wh
-            doc["registerWh"] = register
-            doc["energyWh"] = energy
-        power, current, soc = reading.power_w, reading.current_a, reading.soc
-        if power is not None:
-            doc["powerW"] = power = float(power)
-        if current is not None:
-            doc["currentA"] = current = float(current)
-        if soc is not None:
-            doc["soc"] = soc = float(soc)
-        doc["context"] = reading.context
-        doc["receivedAt"] = received
-        if ttl is not None:
-            doc["ttl"] = ttl
-        samples.append(NewSample(reading.at, register, energy, power, current, soc, doc))
+        energy = state.energy_wh if reading.register_wh is not None else None
+        doc = sample_body(f"{session_id}:{at}:{reading.context}", session_id, at, reading.register_wh, energy,
+                          reading.power_w, reading.current_a, reading.soc, reading.context, received, ttl)  # fmt: skip
+        power, current, soc = doc.get("powerW"), doc.get("currentA"), doc.get("soc")  # as stored: floats
+        samples.append(NewSample(reading.at, reading.register_wh, energy, power, current, soc, doc))
     return samples
 
 
