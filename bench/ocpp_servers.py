@@ -102,7 +102,9 @@ def _logins(chargers: int) -> list[ChargerLogin]:
 
 
 @asynccontextmanager
-async def _wattsup(chargers: int, work: Path) -> AsyncIterator[tuple[int, list[ChargerLogin]]]:
+async def wattsup_server(
+    chargers: int, work: Path, timers: bool = True
+) -> AsyncIterator[tuple[int, list[ChargerLogin]]]:
     from ocpp_seed import bench_deps, bench_settings, seed_network
 
     import function_app
@@ -118,15 +120,15 @@ async def _wattsup(chargers: int, work: Path) -> AsyncIterator[tuple[int, list[C
         mount = ocpp_mount(function_app.app, settings)
         if mount is None:
             raise RuntimeError("the app has no charger function or no WEBPUBSUB_ACCESS_KEYS: no OCPP endpoint")
-        # as `python -m local_host` runs it: bus polling and timers on
-        async with LocalHost(function_app.app, settings, "127.0.0.1", 0, ocpp=mount) as host:
+        # as `python -m local_host` runs it: bus polling and timers on (timers off only for a count of the frames)
+        async with LocalHost(function_app.app, settings, "127.0.0.1", 0, timers=timers, ocpp=mount) as host:
             settle_heap()
             yield host.port, logins
     finally:
         await bootstrap.close()
 
 
-KINDS: dict[str, Callable[[int, Path], Serving]] = {"bare": _bare, "reference": _reference, "wattsup": _wattsup}
+KINDS: dict[str, Callable[[int, Path], Serving]] = {"bare": _bare, "reference": _reference, "wattsup": wattsup_server}
 
 
 async def _serve(kind: str, chargers: int, work: Path, conn: Connection) -> None:

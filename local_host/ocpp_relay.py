@@ -27,9 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import azure.functions as func
-from starlette.responses import Response
-from starlette.routing import WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from starlette.types import Receive, Scope, Send
 
 from local_host.discovery import Discovered, HttpFunction
 from local_host.http_bridge import encode_response
@@ -42,6 +40,7 @@ __all__ = ["Invoke", "OcppMount", "OcppRelay", "function_invoker", "mount"]
 log = logging.getLogger("local_host.ocpp")
 Invoke = Callable[[func.HttpRequest], Awaitable[object]]
 Answer = tuple[int, dict[str, str], bytes]
+_PREFIX = "/ocpp/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +87,15 @@ class OcppRelay:
     ) -> None:
         self.invoke, self.hub, self.access_key, self.path, self.origin = invoke, hub, access_key, upstream_path, origin
         self._url = f"http://127.0.0.1{upstream_path}"
-        self._sockets: dict[str, tuple[WebSocket, asyncio.Lock]] = {}
+        self._sockets: dict[str, tuple[Send, asyncio.Lock]] = {}
         self._validated = False
 
-    def route(self, path: str = "/ocpp/{chargerId}") -> WebSocketRoute:
-        return WebSocketRoute(path, self._serve)
+    def handles(self, scope: Scope) -> bool:
+        """A WebSocket to ``/ocpp/<chargerId>`` (one path segment): the host serves it here, before any routing."""
+        if scope["type"] != "websocket":
+            return False
+        path: str = scope["path"]
+        return path.startswith(_PREFIX) and len(path) > len(_PREFIX) and "/" not in path[len(_PREFIX) :]
 
     def rest_api(self) -> RelayRestApi:
         """Web PubSub's send/close REST calls for these sockets (the host tries it before the functions)."""
@@ -107,13 +110,11 @@ class OcppRelay:
         found = self._sockets.get(connection_id)
         if found is None:
             return False
+        message = {"type": "websocket.send", "bytes": text} if isinstance(text, bytes) else _text(text)
         async with found[1]:
             try:
-                if isinstance(text, bytes):
-                    await found[0].send_bytes(text)
-                else:
-                    await found[0].send_text(text)
-            except (RuntimeError, OSError, WebSocketDisconnect):
+                await found[0](message)
+            except (RuntimeError, OSError):  # uvicorn's ClientDisconnected is an OSError
                 return False
         return True
 
@@ -123,7 +124,7 @@ class OcppRelay:
             return False
         async with found[1]:
             try:
-                await found[0].close(1000, reason)
+                await found[0]({"type": "websocket.close", "code": 1000, "reason": reason})
             except (RuntimeError, OSError):
                 return False
         return True
@@ -199,69 +200,78 @@ class OcppRelay:
                 log.error("the charger function refused the abuse-protection check (%s, %r)", status, allowed)
         return self._validated
 
-    async def _serve(self, ws: WebSocket) -> None:
-        cid, charger = str(uuid.uuid4()), ws.path_params["chargerId"]
-        query = parse_qs(ws.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """One charger socket, on the server's own ASGI ``receive``/``send`` (no router or middleware between:
+        this is the per-frame path)."""
+        if (await receive())["type"] != "websocket.connect":
+            return
+        cid, charger = str(uuid.uuid4()), scope["path"][len(_PREFIX) :]
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         query["chargerId"] = [charger]
         headers: dict[str, list[str]] = {}
-        for k, v in ws.scope["headers"]:
+        for k, v in scope["headers"]:
             headers.setdefault(k.decode("latin-1"), []).append(v.decode("latin-1"))
-        offered: list[str] = list(ws.scope.get("subprotocols") or [])
+        offered: list[str] = list(scope.get("subprotocols") or [])
         body = {"claims": {}, "query": query, "headers": headers, "subprotocols": offered, "clientCertificates": []}
         if not await self._validate():
-            await self._deny(ws, 502)
+            await _deny(scope, send, 502)
             return
         status, _, payload = await self._call("POST", wps.CONNECT, cid, json.dumps(body).encode(), "application/json")
         if not 200 <= status < 300:
-            await self._deny(ws, status if 400 <= status < 500 else 500, payload if status < 500 else b"")
+            await _deny(scope, send, status if 400 <= status < 500 else 500, payload if status < 500 else b"")
             return
         chosen = _json_object(payload) if status == 200 else {}
         subprotocol, user_id = str(chosen.get("subprotocol") or "") or None, str(chosen.get("userId") or "") or None
         if subprotocol is not None and subprotocol not in offered:
             log.error("the charger function chose subprotocol %r, not offered by %s", subprotocol, charger)
-            await self._deny(ws, 500)
+            await _deny(scope, send, 500)
             return
-        await ws.accept(subprotocol)
+        await send({"type": "websocket.accept", "subprotocol": subprotocol, "headers": []})
         lock = asyncio.Lock()
-        self._sockets[cid] = (ws, lock)
+        self._sockets[cid] = (send, lock)
         ce = {"userId": user_id, "subprotocol": subprotocol}
         message_headers = self._message_headers(cid, ce)
         reason = "closed"
         try:
             await self._call("POST", wps.CONNECTED, cid, b"{}", "application/json", **ce)
             while True:
-                frame = await ws.receive()
-                if frame["type"] == "websocket.disconnect":
+                frame = await receive()
+                if frame["type"] != "websocket.receive":  # websocket.disconnect
                     reason = f"closed by the client ({frame.get('code', 1005)})"
                     break
-                text, data = frame.get("text"), frame.get("bytes")
+                text = frame.get("text")
                 if text is not None:
                     frame_body, ctype = text.encode(), "text/plain"
                 else:
-                    frame_body, ctype = data or b"", "application/octet-stream"
+                    frame_body, ctype = frame.get("bytes") or b"", "application/octet-stream"
                 status, binary, reply = await self._message(message_headers(ctype), frame_body)
                 if not 200 <= status < 300:
                     reason = f"the message event failed with {status}"
                     async with lock:
-                        await ws.close(1011, "upstream failed")
+                        await send({"type": "websocket.close", "code": 1011, "reason": "upstream failed"})
                     break
                 if reply:
+                    answer = {"type": "websocket.send", "bytes": reply} if binary else _text(reply.decode("utf-8"))
                     async with lock:
-                        if binary:
-                            await ws.send_bytes(reply)
-                        else:
-                            await ws.send_text(reply.decode("utf-8"))
-        except (WebSocketDisconnect, RuntimeError, OSError) as exc:
+                        await send(answer)
+        except (RuntimeError, OSError) as exc:  # uvicorn's ClientDisconnected is an OSError
             reason = f"connection lost: {exc!r}"
         finally:
             self._sockets.pop(cid, None)
             disconnected = json.dumps({"reason": reason}).encode()
             await asyncio.shield(self._call("POST", wps.DISCONNECTED, cid, disconnected, "application/json", **ce))
 
-    @staticmethod
-    async def _deny(ws: WebSocket, status: int, body: bytes = b"") -> None:
-        # Web PubSub returns the function's 4xx as the handshake's response; close(1008) is a 403
-        if "websocket.http.response" in ws.scope.get("extensions", {}):
-            await ws.send_denial_response(Response(body, status_code=status, media_type="text/plain"))
-        elif ws.client_state is WebSocketState.CONNECTING:
-            await ws.close(1008)
+
+def _text(text: str) -> dict[str, Any]:
+    return {"type": "websocket.send", "text": text}
+
+
+async def _deny(scope: Scope, send: Send, status: int, body: bytes = b"") -> None:
+    """Refuse the handshake: Web PubSub returns the function's 4xx as the handshake's response; without the
+    server's denial-response extension, a close before accepting (uvicorn answers it with a 403)."""
+    if "websocket.http.response" in scope.get("extensions", {}):
+        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
+        await send({"type": "websocket.http.response.body", "body": body})
+    else:
+        await send({"type": "websocket.close", "code": 1008})

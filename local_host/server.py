@@ -78,14 +78,16 @@ class LocalHost:
         # HTTP functions first; the admin endpoint, extra routes (WebSocket relay, static files) and 404 after
         # ocpp: the charger function's Web PubSub stand-in at /ocpp/{chargerId} (DESIGN section 6)
         self.ocpp: OcppRelay | None = mount(self.functions, self.host_json.route_prefix, ocpp) if ocpp else None
-        relay = [self.ocpp.route()] if self.ocpp else []
         # Web PubSub's REST API for those sockets lives under /api too, so it is tried before the functions
         self._relay_api = self.ocpp.rest_api() if self.ocpp else None
-        self._others = Starlette(routes=[self.admin.route(), *relay, *extra_routes])
+        self._others = Starlette(routes=[self.admin.route(), *extra_routes])
         self.asgi = RequestLog(self._dispatch)
         self._http = EmbeddedUvicorn(self.asgi, host, port, stop_grace_seconds)
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.ocpp is not None and self.ocpp.handles(scope):  # a charger socket: the relay's own ASGI app
+            await self.ocpp(scope, receive, send)
+            return
         if self._relay_api is not None and self._relay_api.handles(scope):
             await self._relay_api(scope, receive, send)
             return

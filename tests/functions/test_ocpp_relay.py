@@ -66,7 +66,9 @@ def build_app(charger: Charger) -> func.FunctionApp:
                 return wps.connect_refused(401, "unknown charger")
             return wps.connect_accepted(subprotocol="ocpp1.6", user_id=charger_id)
         if isinstance(event, wps.Message):
-            call = json.loads(event.text)
+            if event.content_type == "application/octet-stream":  # binary in, binary out (reversed)
+                return func.HttpResponse(event.body[::-1], mimetype="application/octet-stream")
+            call = json.loads(event.text)  # raises on anything but JSON: the event fails with a 500
             return wps.message_reply(json.dumps([3, call[1], {"echo": call[2], "user": event.user_id}]))
         return wps.event_ack()
 
@@ -146,6 +148,35 @@ async def test_a_charger_without_ocpp16_is_refused(host: LocalHost) -> None:
         async with asyncio.timeout(STEP):
             await connect(ws_url(host, "CP-1"), subprotocols=["ocpp2.0.1"], additional_headers=basic("CP-1", PASSWORD))  # type: ignore[list-item]
     assert refused.value.response.status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/ocpp/", "/ocpp/CP-1/extra", "/ocppx/CP-1"])
+async def test_only_a_single_segment_after_ocpp_is_a_charger(host: LocalHost, charger: Charger, path: str) -> None:
+    url = f"ws://{host.host}:{host.port}{path}"
+    with pytest.raises(InvalidStatus) as refused:
+        async with asyncio.timeout(STEP):
+            await connect(url, subprotocols=["ocpp1.6"], additional_headers=basic("CP-1", PASSWORD))  # type: ignore[list-item]
+    assert refused.value.response.status_code == 403 and charger.events == []  # no route: never relayed
+
+
+async def test_binary_frames_stay_binary_and_a_failed_event_closes_the_socket(
+    host: LocalHost, charger: Charger
+) -> None:
+    ws = await open_charger(host)
+    async with asyncio.timeout(STEP):
+        await ws.send(b"\x01\x02\x03")
+        assert await ws.recv() == b"\x03\x02\x01"
+    (binary,) = charger.of(wps.Message)
+    assert isinstance(binary, wps.Message) and binary.content_type == "application/octet-stream"
+
+    await ws.send("not a frame")  # the function raises: its 500 is not a reply
+    with pytest.raises(ConnectionClosed) as closed:
+        async with asyncio.timeout(STEP):
+            await ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1011
+    (gone,) = await charger.wait_for(wps.Disconnected)
+    assert isinstance(gone, wps.Disconnected) and gone.reason == "the message event failed with 500"
+    assert host.ocpp is not None and host.ocpp.connections == []
 
 
 async def test_send_and_close_connection_reach_the_client(host: LocalHost, charger: Charger) -> None:
