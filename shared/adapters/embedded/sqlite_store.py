@@ -27,6 +27,13 @@ IMMEDIATE transaction, where a conflict fails only its own INSERT (SQLite undoes
 statement alone), and every caller resumes only after the COMMIT: what a create returned is as
 durable as before, the transaction's fixed cost (and the WAL pages it writes) is shared.
 
+A ``read_if_changed`` that found the document unchanged is remembered: asked again with the same
+ETag, it answers "unchanged" without a statement while nothing could have changed the document,
+that is while this store wrote nothing to the container (each write notes it, on commit) and no
+other connection, of this process or another, committed anything (SQLite's ``PRAGMA data_version``
+on the loop's connection, read once per turn of the event loop). A document with a TTL is never
+remembered. That is the MeterValues path's check of its cached session, once per frame.
+
 The loop's connection never checkpoints the WAL itself (SQLite would, inside a COMMIT every
 1,000 pages: copying them into the database file and an fsync, on the event loop): after its
 commits a PASSIVE checkpoint, the kind SQLite runs automatically, goes to a thread and a
@@ -85,6 +92,7 @@ _LIVE = "(expires_at IS NULL OR expires_at > ?)"
 _MMAP_BYTES = 1 << 30
 _PURGE_EVERY_SECONDS = 1.0
 _CHECKPOINT_EVERY_SECONDS = 0.5
+_UNCHANGED_SIZE = 4096  # remembered unchanged reads; all forgotten when full
 # Built once: json.dumps with any non-default option builds an encoder per call (MeterValues pays it per frame)
 _KEY_ENCODER = json.JSONEncoder(separators=(",", ":"))
 _BODY_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -203,6 +211,13 @@ class SqliteDocumentStore:
         self._inserts: dict[tuple[str, bool, bool], str] = {}  # (container, upsert, bound) -> its INSERT statement
         self._purged: dict[str, float] = {}  # container -> when its expired rows were last deleted
         self._group = CreateGroups(self._commit_group)  # creates of one loop turn, one transaction
+        # read_if_changed's unchanged answers (see the module docstring): (container, id, partition key as JSON) ->
+        # (ETag, the loop connection's data_version, the container's write count) when it was read
+        self._unchanged: dict[tuple[str, str, str], tuple[str, int, int]] = {}
+        self._writes: dict[str, int] = {}  # container -> a number that changes after each write commits (or fails)
+        self._write_count = itertools.count(1)  # next() is atomic: writes on the store's thread count too
+        # (event loop, PRAGMA data_version) read in this turn of that loop; forgotten at its next turn
+        self._turn_version: tuple[asyncio.AbstractEventLoop, int] | None = None
         # the WAL checkpoints of the loop's commits, on a thread of their own (see _after_loop_commit)
         self._checkpointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-checkpoint")
         self._checkpoint_conn: sqlite3.Connection | None = None
@@ -275,18 +290,24 @@ class SqliteDocumentStore:
             except sqlite3.OperationalError as exc:
                 raise _Busy from exc
         try:
-            # Lazy TTL purge, at most once a second per container: expired rows are invisible
-            # to every read and write already (_LIVE); this only reclaims their space.
-            if now - self._purged.get(container, 0.0) >= _PURGE_EVERY_SECONDS:
-                conn.execute(f'DELETE FROM "{container}" WHERE expires_at <= ?', (now,))
-                self._purged[container] = now
-            yield conn, spec, now
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            try:
+                # Lazy TTL purge, at most once a second per container: expired rows are invisible
+                # to every read and write already (_LIVE); this only reclaims their space.
+                if now - self._purged.get(container, 0.0) >= _PURGE_EVERY_SECONDS:
+                    conn.execute(f'DELETE FROM "{container}" WHERE expires_at <= ?', (now,))
+                    self._purged[container] = now
+                yield conn, spec, now
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            self._wrote(container)  # after the COMMIT: an unchanged read remembered before it no longer holds
         if loop_conn is not None:
             self._after_loop_commit()
+
+    def _wrote(self, container: str) -> None:
+        self._writes[container] = next(self._write_count)
 
     def _prepare(self, spec: ContainerSpec, doc: Document, now: float) -> Prepared:
         doc_id = doc.get("id")
@@ -318,24 +339,53 @@ class SqliteDocumentStore:
         return _with_etag(json.loads(row[0]), row[1])
 
     def _read_changed_on(
-        self, conn: sqlite3.Connection, container: str, doc_id: str, partition_key: Any, etag: str
-    ) -> Document | None:
-        """The document, or None if its ETag is still ``etag``: then its body is neither fetched nor parsed."""
-        pk, now = _key_text(partition_key), self._clock.now().timestamp()
+        self, conn: sqlite3.Connection, container: str, doc_id: str, pk: str, etag: str
+    ) -> tuple[Document | None, bool]:
+        """The document, or None if its ETag is still ``etag`` (then its body is neither fetched nor parsed); and
+        whether it has no TTL (an unchanged answer that cannot expire by itself)."""
         row = conn.execute(
-            f'SELECT etag, CASE WHEN etag = ? THEN NULL ELSE body END FROM "{container}" '
+            f'SELECT etag, CASE WHEN etag = ? THEN NULL ELSE body END, expires_at IS NULL FROM "{container}" '
             f"WHERE pk = ? AND id = ? AND {_LIVE}",
-            (etag, pk, doc_id, now),
+            (etag, pk, doc_id, self._clock.now().timestamp()),
         ).fetchone()
         if row is None:
             raise DocumentNotFound(f"{container}/{doc_id}")
         if row[1] is None:  # body is NOT NULL: only the ETag matched
-            return None
-        return _with_etag(json.loads(row[1]), row[0])
+            return None, bool(row[2])
+        return _with_etag(json.loads(row[1]), row[0]), bool(row[2])
 
     def _read_changed_sync(self, container: str, doc_id: str, partition_key: Any, etag: str) -> Document | None:
         conn, _ = self._table(container)
-        return self._read_changed_on(conn, container, doc_id, partition_key, etag)
+        return self._read_changed_on(conn, container, doc_id, _key_text(partition_key), etag)[0]
+
+    def _read_changed_on_loop(self, container: str, doc_id: str, partition_key: Any, etag: str) -> Document | None:
+        """``read_if_changed`` on the loop's connection, an unchanged answer remembered (see the module docstring).
+        What it is compared with is taken before the statement runs: a write committed meanwhile changes it."""
+        conn, pk = self._loop_connection(), _key_text(partition_key)
+        key, seen = (container, doc_id, pk), (etag, self._data_version(conn), self._writes.get(container, 0))
+        if self._unchanged.get(key) == seen:
+            return None
+        doc, lasting = self._read_changed_on(conn, container, doc_id, pk, etag)
+        if doc is None and lasting:
+            if len(self._unchanged) >= _UNCHANGED_SIZE:
+                self._unchanged.clear()
+            self._unchanged[key] = seen
+        return doc
+
+    def _data_version(self, conn: sqlite3.Connection) -> int:
+        """The loop connection's ``PRAGMA data_version`` (it changes when another connection commits), read once
+        per turn of the running event loop: work woken by anything that happened since starts a later turn."""
+        loop = asyncio.get_running_loop()
+        known = self._turn_version
+        if known is not None and known[0] is loop:
+            return known[1]
+        version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+        self._turn_version = (loop, version)
+        loop.call_soon(self._forget_version)
+        return version
+
+    def _forget_version(self) -> None:
+        self._turn_version = None
 
     def _insert_sql(self, container: str, upsert: bool, bound: bool = False) -> str:
         """INSERT of (?1 pk, ?2 id, ?3 etag, ?4 body, ?5 expires_at) and the hot columns, from ?4, or ``bound``
@@ -515,7 +565,7 @@ class SqliteDocumentStore:
             raise StoreError("the store is closed")
         if container in self._tables and self._loop_lock.acquire(blocking=False):  # as read(): on the loop
             try:
-                return self._read_changed_on(self._loop_connection(), container, id, partition_key, etag)
+                return self._read_changed_on_loop(container, id, partition_key, etag)
             except sqlite3.OperationalError:
                 pass
             finally:
@@ -562,9 +612,10 @@ class SqliteDocumentStore:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError:
                 return False
+            containers = {c.container for c in creates}
             try:
                 now = self._clock.now().timestamp()
-                for container in {c.container for c in creates}:
+                for container in containers:
                     if now - self._purged.get(container, 0.0) >= _PURGE_EVERY_SECONDS:
                         conn.execute(f'DELETE FROM "{container}" WHERE expires_at <= ?', (now,))
                         self._purged[container] = now
@@ -585,6 +636,9 @@ class SqliteDocumentStore:
                 for create in creates:  # nothing was written: each caller writes alone, on the thread
                     create.conflict = None
                 return False
+            finally:
+                for container in containers:  # new documents only, but counted as any write is
+                    self._wrote(container)
             return True
         finally:
             self._loop_lock.release()
