@@ -75,8 +75,9 @@ class LocalHost:
         self.admin = AdminEndpoint(self.functions, self.bus_runner, self.timer_runner)
         self._poll, self._timers, self._grace = poll, timers, stop_grace_seconds
         self._bridge = HttpBridge(self.functions.http, self.host_json.route_prefix)
-        # HTTP functions first; the admin endpoint, extra routes (WebSocket relay, static files) and 404 after
-        # ocpp: the charger function's Web PubSub stand-in at /ocpp/{chargerId} (DESIGN section 6)
+        # ocpp: the charger function's Web PubSub stand-in at /ocpp/{chargerId} (DESIGN section 6), served before
+        # anything else (a charger's socket); then HTTP functions; the admin endpoint, extra routes (static files)
+        # and 404 after
         self.ocpp: OcppRelay | None = mount(self.functions, self.host_json.route_prefix, ocpp) if ocpp else None
         # Web PubSub's REST API for those sockets lives under /api too, so it is tried before the functions
         self._relay_api = self.ocpp.rest_api() if self.ocpp else None
