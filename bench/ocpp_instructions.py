@@ -136,6 +136,11 @@ def _run_child(command: list[str], log: Path, until: Callable[[], bool], what: s
     return child
 
 
+def _instrument(child: subprocess.Popen[bytes], state: str) -> None:
+    """Switch callgrind's counting ``on`` or ``off`` in the child."""
+    subprocess.run(["callgrind_control", "-i", state, str(child.pid)], check=True, capture_output=True)
+
+
 def _collected(log: Path) -> int:
     collected = [line for line in log.read_text().splitlines() if "Collected" in line]
     if not collected:
@@ -154,14 +159,13 @@ def _socket(args: argparse.Namespace, work: Path) -> int:
         served = json.loads(ready.read_text())
         logins = [ChargerLogin(**login) for login in served["logins"]]
 
-        def toggle() -> None:  # at the window's start and end: blocks the load generator for a moment
-            state = "off" if toggle.calls else "on"  # type: ignore[attr-defined]
-            toggle.calls += 1  # type: ignore[attr-defined]
-            subprocess.run(["callgrind_control", "-i", state, str(child.pid)], check=True, capture_output=True)
+        states = iter(("on", "off"))
 
-        toggle.calls = 0  # type: ignore[attr-defined]
+        def window() -> None:  # as the window opens, then as it closes: blocks the load generator for a moment
+            _instrument(child, next(states))
+
         url = f"ws://127.0.0.1:{served['port']}/ocpp"
-        result = asyncio.run(run_load(url, logins, 10.0, args.seconds, on_window=toggle))
+        result = asyncio.run(run_load(url, logins, 10.0, args.seconds, on_window=window))
         stop.touch()
         child.wait(timeout=300)
     finally:
@@ -208,14 +212,14 @@ def main() -> int:
                    *(["--settle-heap"] if args.settle_heap else []), "--child", str(go), str(done)]  # fmt: skip
         child = _run_child(command, log, lambda: "READY" in log.read_text(), "the measured process did not get ready")
         try:
-            subprocess.run(["callgrind_control", "-i", "on", str(child.pid)], check=True, capture_output=True)
+            _instrument(child, "on")
             go.touch()
             deadline = time.monotonic() + 600
             while not done.exists():
                 if child.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"the measured process stopped:\n{log.read_text()[-2000:]}")
                 time.sleep(0.2)
-            subprocess.run(["callgrind_control", "-i", "off", str(child.pid)], check=True, capture_output=True)
+            _instrument(child, "off")
             child.wait(timeout=300)
         finally:
             if child.poll() is None:
