@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import azure.functions as func
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from local_host.discovery import Discovered, HttpFunction
@@ -214,17 +215,17 @@ class OcppRelay:
         offered: list[str] = list(scope.get("subprotocols") or [])
         body = {"claims": {}, "query": query, "headers": headers, "subprotocols": offered, "clientCertificates": []}
         if not await self._validate():
-            await _deny(scope, send, 502)
+            await _deny(scope, receive, send, 502)
             return
         status, _, payload = await self._call("POST", wps.CONNECT, cid, json.dumps(body).encode(), "application/json")
         if not 200 <= status < 300:
-            await _deny(scope, send, status if 400 <= status < 500 else 500, payload if status < 500 else b"")
+            await _deny(scope, receive, send, status if 400 <= status < 500 else 500, payload if status < 500 else b"")
             return
         chosen = _json_object(payload) if status == 200 else {}
         subprotocol, user_id = str(chosen.get("subprotocol") or "") or None, str(chosen.get("userId") or "") or None
         if subprotocol is not None and subprotocol not in offered:
             log.error("the charger function chose subprotocol %r, not offered by %s", subprotocol, charger)
-            await _deny(scope, send, 500)
+            await _deny(scope, receive, send, 500)
             return
         await send({"type": "websocket.accept", "subprotocol": subprotocol, "headers": []})
         lock = asyncio.Lock()
@@ -266,12 +267,11 @@ def _text(text: str) -> dict[str, Any]:
     return {"type": "websocket.send", "text": text}
 
 
-async def _deny(scope: Scope, send: Send, status: int, body: bytes = b"") -> None:
-    """Refuse the handshake: Web PubSub returns the function's 4xx as the handshake's response; without the
-    server's denial-response extension, a close before accepting (uvicorn answers it with a 403)."""
+async def _deny(scope: Scope, receive: Receive, send: Send, status: int, body: bytes = b"") -> None:
+    """Refuse the handshake: Web PubSub returns the function's 4xx as the handshake's response (Starlette's
+    Response sends it as the denial response on a WebSocket scope); without the server's denial-response
+    extension, a close before accepting (uvicorn answers it with a 403)."""
     if "websocket.http.response" in scope.get("extensions", {}):
-        headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
-        await send({"type": "websocket.http.response.body", "body": body})
+        await Response(body, status_code=status, media_type="text/plain")(scope, receive, send)
     else:
         await send({"type": "websocket.close", "code": 1008})

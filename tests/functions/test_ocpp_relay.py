@@ -140,6 +140,7 @@ async def test_wrong_credentials_are_refused_with_the_functions_401(
         async with asyncio.timeout(STEP):
             await connect(ws_url(host, "CP-1"), subprotocols=["ocpp1.6"], additional_headers=basic(user, password))  # type: ignore[list-item]
     assert refused.value.response.status_code == 401
+    assert refused.value.response.body is not None and b"unknown charger" in refused.value.response.body  # the 4xx's
     assert charger.of(wps.Connected) == [] and charger.of(wps.Disconnected) == []  # refused: never connected
 
 
