@@ -38,7 +38,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-__all__ = ["KINDS", "count_rows", "run_server"]
+__all__ = ["KINDS", "count_rows", "run_server", "wattsup_server"]
 
 SUBPROTOCOL = Subprotocol("ocpp1.6")
 BARE_TABLE = "meter_frames"
